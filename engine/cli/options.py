@@ -1,0 +1,53 @@
+"""Reading options shared by every command that reads events: --events, --preset, --map, --event-map."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.data.errors import DataError
+from engine.data.load import PRESETS, ReadOptions, load_events
+from engine.data.timeline import Timeline
+
+
+def parse_pairs(text: str | None, flag: str) -> dict[str, str]:
+    """'a=b,c=d' -> {'a': 'b', 'c': 'd'}; a clear error naming the flag otherwise."""
+    if not text:
+        return {}
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise DataError(f"{flag} expects key=value pairs separated by commas, got {part!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def add_reading_options(parser: argparse.ArgumentParser, *, events_required: bool = True) -> None:
+    group = parser.add_argument_group("reading events")
+    group.add_argument("--events", required=events_required, metavar="FILE",
+                       help="events file: CSV/TSV (any delimiter), Parquet, JSONL, or a RecBole .inter file")
+    group.add_argument("--preset", choices=sorted(PRESETS), help="a known data set layout")
+    group.add_argument("--map", dest="column_map", metavar="KEY=COL,...",
+                       help="name the columns: user=,item=,time=,type=,category=,name=,session= "
+                            "(a header name, or a 0-based column number for headerless files)")
+    group.add_argument("--event-map", metavar="RAW=EVENT,...",
+                       help="map event values, e.g. addtocart=cart,transaction=purchase")
+    group.add_argument("--strict", action="store_true",
+                       help="fail on the first bad row instead of dropping and counting it")
+    group.add_argument("--keep-outliers", action="store_true",
+                       help="keep rows whose timestamps lie far outside the rest")  # fmt: skip
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(
+        preset=args.preset,
+        column_map=parse_pairs(args.column_map, "--map"),
+        event_map=parse_pairs(args.event_map, "--event-map"),
+        strict=args.strict,
+        drop_outliers=not args.keep_outliers,
+    )
+
+
+def read_timeline(args: argparse.Namespace) -> Timeline:
+    """Load ``args.events`` with the reading options given on the command line."""
+    return load_events(args.events, read_options(args))

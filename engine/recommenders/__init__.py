@@ -1,0 +1,1 @@
+"""Recommenders behind one interface: baselines and the GNN are evaluated through the same path."""

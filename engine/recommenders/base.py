@@ -1,0 +1,102 @@
+"""The one interface every recommender answers: fit a timeline, score the whole catalogue for users."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from engine.data.timeline import Timeline
+
+SCORE_CHUNK = 1024  # users scored at once: bounds memory at SCORE_CHUNK x n_items floats
+
+
+class Recommender(ABC):
+    """Fit on a timeline, then score every catalogue item for a batch of users.
+
+    After ``fit``: ``catalogue`` holds the item ids (index = item index) and ``history`` maps each known
+    user to the item indices they touched, in time order (used to exclude seen items). Scores are
+    higher-is-better; users never seen get the model's cold-start scores (e.g. recent popularity).
+    """
+
+    name: str = "Recommender"
+
+    def __init__(self) -> None:
+        self.catalogue: np.ndarray = np.empty(0, dtype=object)
+        self.item_index: dict[str, int] = {}
+        self.history: dict[str, np.ndarray] = {}
+
+    # -- to implement ------------------------------------------------------------------------------
+    @abstractmethod
+    def fit(self, train: Timeline) -> Recommender:
+        """Learn from ``train`` only; must call ``self._index(train)`` first. Returns self."""
+
+    @abstractmethod
+    def score(self, users: Sequence[str]) -> np.ndarray:
+        """Scores for every catalogue item, shape [len(users), n_items], float32."""
+
+    # -- shared ------------------------------------------------------------------------------------
+    def _index(self, train: Timeline) -> None:
+        """Build the catalogue (items sorted by id, so ties break by id) and per-user histories."""
+        ev = train.events
+        self.catalogue = np.array(sorted(ev["item_id"].unique()), dtype=object)
+        self.item_index = {item: i for i, item in enumerate(self.catalogue)}
+        codes = ev["item_id"].map(self.item_index).to_numpy(dtype=np.int64)
+        users = ev["user_id"].to_numpy()
+        self.history = {}
+        order = np.argsort(users, kind="stable")  # stable keeps time order inside each user
+        sorted_users = users[order]
+        bounds = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1], True])
+        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+            self.history[str(sorted_users[start])] = codes[order[start:end]]
+
+    @property
+    def n_items(self) -> int:
+        return len(self.catalogue)
+
+    def top_k(self, users: Sequence[str], k: int, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Item indices and scores of each user's top-k, shapes [len(users), k'] with k' = min(k, n_items).
+
+        Ranked over the full catalogue in chunks of users (never a users x items matrix all at once);
+        seen items get -inf when ``exclude_seen``; ties break by item index (= item id order).
+        """
+        k = min(k, self.n_items)
+        all_idx = np.empty((len(users), k), dtype=np.int64)
+        all_scores = np.empty((len(users), k), dtype=np.float32)
+        for start in range(0, len(users), SCORE_CHUNK):
+            batch = list(users[start : start + SCORE_CHUNK])
+            scores = np.asarray(self.score(batch), dtype=np.float32).copy()  # [B, n_items]
+            if exclude_seen:
+                for row, user in enumerate(batch):
+                    seen = self.history.get(user)
+                    if seen is not None and len(seen):
+                        scores[row, seen] = -np.inf
+            # stable sort on -score keeps lower item index first among equal scores
+            part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < self.n_items else None
+            if part is None:
+                order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            else:
+                cand_scores = np.take_along_axis(scores, part, axis=1)
+                # break ties by index: sort candidates by (-score, index)
+                keys = np.lexsort((part, -cand_scores), axis=1)
+                order = np.take_along_axis(part, keys, axis=1)
+                # argpartition may cut inside a tie at position k; fix those rows exactly
+                kth = cand_scores.min(axis=1)
+                tied = (scores == kth[:, None]).sum(axis=1) > (cand_scores == kth[:, None]).sum(axis=1)
+                for row in np.flatnonzero(tied):
+                    order[row] = np.argsort(-scores[row], kind="stable")[:k]
+            all_idx[start : start + len(batch)] = order
+            all_scores[start : start + len(batch)] = np.take_along_axis(scores, order, axis=1)
+        return all_idx, all_scores
+
+    def recommend(self, users: Sequence[str], k: int, exclude_seen: bool = True) -> pd.DataFrame:
+        """Ranked lists as a frame: ``user_id, rank, item_id, score`` (ranks 1..k, seen items dropped)."""
+        idx, scores = self.top_k(users, k, exclude_seen)
+        rows = []
+        for row, user in enumerate(users):
+            valid = np.isfinite(scores[row])
+            for rank, (item, score) in enumerate(zip(idx[row][valid], scores[row][valid], strict=True), 1):
+                rows.append((user, rank, self.catalogue[item], float(score)))
+        return pd.DataFrame(rows, columns=["user_id", "rank", "item_id", "score"])
