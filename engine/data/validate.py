@@ -107,6 +107,8 @@ def normalize(
         frame[SOURCE_ROW] = np.arange(1, len(frame) + 1)
     report = ValidationReport(source=source, rows_read=len(frame))
 
+    raw_values: dict[str | None, pd.Series] = {}
+
     def drop(mask: np.ndarray | pd.Series, reason: str, column: str | None) -> None:
         nonlocal frame
         mask = np.asarray(mask, dtype=bool)
@@ -114,7 +116,11 @@ def normalize(
             return
         rows = _rows(frame, mask)
         if strict:
-            raise DataError(reason, path=source, row=rows[0], column=column)
+            first = int(np.flatnonzero(mask)[0])
+            value = raw_values.get(column, frame[column] if column else None)
+            shown = f": {value.iloc[first]!r}" if value is not None and pd.notna(value.iloc[first]) else ""
+            raise DataError(f"{reason.removeprefix('rows with ')}{shown} (--strict)", path=source, row=rows[0],
+                            column=column)  # fmt: skip
         report.drop(reason, column, rows)
         frame = frame[~mask].reset_index(drop=True)
 
@@ -122,6 +128,7 @@ def normalize(
         frame[col] = _strings(frame[col])
         drop(frame[col].isna(), f"rows with empty {col}", col)
 
+    raw_values["timestamp"] = frame["timestamp"]
     parsed = parse_timestamps(frame["timestamp"])
     bad = parsed.isna().to_numpy()
     if len(frame) and bad.mean() > MAX_UNPARSABLE_SHARE:
@@ -136,6 +143,7 @@ def normalize(
         )
     frame["timestamp"] = parsed
     drop(bad, "rows with unparsable timestamp", "timestamp")
+    raw_values.clear()  # rows are dropped from here on; later reasons show the parsed value
 
     frame["event_type"] = canonical_event_types(frame["event_type"], event_map)
     for col in OPTIONAL_COLUMNS:

@@ -1,0 +1,144 @@
+"""File readers: bytes on disk -> raw string tables with a ``source_row`` column. No validation here.
+
+Every reader raises DataError naming the file and row for input it cannot read at all; row-level repairs
+happen later in ``engine.data.validate``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.data.errors import DataError
+from engine.data.schema import SOURCE_ROW
+
+DELIMITERS = ",\t;| "
+SNIFF_BYTES = 64 * 1024  # enough lines to see the delimiter, small enough to sniff instantly
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text (a BOM is ignored); undecodable bytes raise DataError with the line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DataError(
+            f"undecodable bytes (not UTF-8) at line {line}, byte offset {err.start}; "
+            "re-save the file as UTF-8",
+            path=str(path),
+            row=line,
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataError(f"NUL byte at line {line}: this looks like a binary file", path=str(path), row=line)
+    if not text.strip():
+        raise DataError("empty file: no header and no event rows", path=str(path))
+    return text
+
+
+def strip_type_suffix(name: str) -> str:
+    """RecBole atomic headers carry types ('user_id:token'); the name is the part before the colon."""
+    return re.sub(r":(token|token_seq|float|float_seq)$", "", name.strip())
+
+
+def sniff_delimiter(text: str, path: Path) -> str:
+    """The field delimiter, chosen by csv.Sniffer among , TAB ; | and space."""
+    sample = "\n".join(text[:SNIFF_BYTES].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        # One column, or no consistent delimiter: the most common candidate in the first line, if any.
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        if counts[best] == 0:
+            raise DataError(
+                "could not find a field delimiter (tried , TAB ; | space): an event needs at least "
+                "user, item, time and type columns",
+                path=str(path),
+                row=1,
+            ) from None
+        return best
+
+
+def first_row(text: str, delimiter: str) -> list[str]:
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) -> pd.DataFrame:
+    """A delimited text file as a table of strings; ``source_row`` is the 1-based data row."""
+    text = read_text(path)
+    delimiter = sniff_delimiter(text, path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=0 if header else None,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=delimiter != " ",
+            skip_blank_lines=True,
+            index_col=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as err:
+        match = re.search(r"line (\d+)", str(err))
+        row = int(match.group(1)) - (1 if header else 0) if match else None
+        raise DataError(f"malformed row: {' '.join(str(err).split())}", path=str(path), row=row) from None
+    except (pd.errors.EmptyDataError, ValueError) as err:
+        raise DataError(f"cannot read as delimited text: {err}", path=str(path)) from None
+    if header:
+        frame.columns = [strip_type_suffix(str(c)) for c in frame.columns]
+    frame[SOURCE_ROW] = range(1, len(frame) + 1)
+    return frame
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """JSON Lines as (line number, object) pairs; a bad line raises DataError naming it."""
+    records: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"invalid JSON: {err.msg} (char {err.pos})", path=str(path), row=number) from None
+        if not isinstance(record, dict):
+            raise DataError(
+                f"each line must be a JSON object, got {type(record).__name__}", path=str(path), row=number
+            )
+        records.append((number, record))
+    if not records:
+        raise DataError("empty file: no JSON records", path=str(path))
+    return records
+
+
+def flat_records(records: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
+    """One event per JSON object -> a table; nested values are kept as their JSON text."""
+    rows = []
+    for number, record in records:
+        row = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in record.items()}
+        row[SOURCE_ROW] = number
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for corrupt files
+        raise DataError(f"not a readable Parquet file: {' '.join(str(err).split())[:200]}", path=str(path)) from None
+    frame = frame.reset_index(drop=True)
+    frame.columns = [strip_type_suffix(str(c)) for c in frame.columns]
+    frame[SOURCE_ROW] = range(1, len(frame) + 1)
+    return frame
