@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from engine.data.errors import DataError
-from engine.data.load import PRESETS, ReadOptions, load_events
+from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
 from engine.data.timeline import Timeline
-
-
-def parse_pairs(text: str | None, flag: str) -> dict[str, str]:
-    """'a=b,c=d' -> {'a': 'b', 'c': 'd'}; a clear error naming the flag otherwise."""
-    if not text:
-        return {}
-    pairs: dict[str, str] = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise DataError(f"{flag} expects key=value pairs separated by commas, got {part!r}")
-        pairs[key.strip()] = value.strip()
-    return pairs
 
 
 def add_reading_options(parser: argparse.ArgumentParser, *, events_required: bool = True) -> None:

@@ -41,6 +41,19 @@ class ReadOptions:
     drop_outliers: bool = True  # drop (and count) rows whose timestamps are far outside the rest
 
 
+def parse_pairs(text: str | None, flag: str) -> dict[str, str]:
+    """'a=b,c=d' -> {'a': 'b', 'c': 'd'}; a clear error naming the flag otherwise."""
+    if not text:
+        return {}
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise DataError(f"{flag} expects key=value pairs separated by commas, got {part!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def _canonical_map(column_map: dict[str, str], path: Path) -> dict[str, str]:
     """--map keys -> canonical columns: {'visitorid': 'user_id', ...}."""
     out = {}

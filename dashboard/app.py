@@ -1,0 +1,23 @@
+"""Interest Replay dashboard: `streamlit run dashboard/app.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run` puts dashboard/ on sys.path, not the repo root; the engine lives beside it.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import sidebar  # noqa: E402
+
+st.set_page_config(page_title="Interest Replay", page_icon=":material/timeline:", layout="wide")
+
+pages = [st.Page(str(Path(__file__).parent / "pages" / "data.py"), title="Data", icon=":material/dataset:",
+                 default=True)]  # fmt: skip
+navigation = st.navigation(pages)
+sidebar.data_source()
+navigation.run()

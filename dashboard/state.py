@@ -1,0 +1,11 @@
+"""Session-state keys (per-user state lives in st.session_state, never in a cached resource)."""
+
+DATA_SOURCE = "data_source"  # "demo" or "upload"
+UPLOAD = "upload_file"
+PRESET = "upload_preset"
+COLUMN_MAP = "upload_column_map"
+EVENT_MAP = "upload_event_map"
+
+DEMO = "Embedded demo data (synthetic, planted drift)"
+UPLOADED = "Upload an events file"
+NO_PRESET = "auto-detect"
