@@ -16,8 +16,14 @@ from dashboard import sidebar  # noqa: E402
 
 st.set_page_config(page_title="Interest Replay", page_icon=":material/timeline:", layout="wide")
 
-pages = [st.Page(str(Path(__file__).parent / "pages" / "data.py"), title="Data", icon=":material/dataset:",
-                 default=True)]  # fmt: skip
+pages = [
+    st.Page(
+        str(Path(__file__).parent / "pages" / "data.py"),
+        title="Data",
+        icon=":material/dataset:",
+        default=True,
+    )
+]
 navigation = st.navigation(pages)
 sidebar.data_source()
 navigation.run()

@@ -20,7 +20,9 @@ def events_per_day(daily: pd.DataFrame) -> go.Figure:
         color_discrete_map=EVENT_COLOURS,
         labels={"day": "Day (UTC)", "events": "Events", "event_type": "Event type"},
     )
-    fig.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title=None)
+    fig.update_layout(
+        barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title=None
+    )
     return fig
 
 
@@ -44,6 +46,7 @@ def event_mix(event_types: dict[str, int]) -> go.Figure:
 def events_per_user(counts: pd.Series) -> go.Figure:
     """Histogram of how many events each user has."""
     fig = px.histogram(counts, x="events", nbins=40, labels={"events": "Events per user"})
-    fig.update_layout(showlegend=False, height=240, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      yaxis_title="Users")  # fmt: skip
+    fig.update_layout(
+        showlegend=False, height=240, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title="Users"
+    )
     return fig

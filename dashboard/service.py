@@ -32,7 +32,12 @@ def uploaded_timeline(
     folder.mkdir(exist_ok=True)
     path = folder / f"{digest}{Path(name).suffix.lower()}"
     path.write_bytes(data)
-    timeline = api.load_timeline(path, preset=preset, column_map=api.parse_pairs(column_map, "column map"), event_map=api.parse_pairs(event_map, "event map"))
+    timeline = api.load_timeline(
+        path,
+        preset=preset,
+        column_map=api.parse_pairs(column_map, "column map"),
+        event_map=api.parse_pairs(event_map, "event map"),
+    )
     return api.Timeline(timeline.events, timeline.report, name)
 
 

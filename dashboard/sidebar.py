@@ -13,10 +13,15 @@ def data_source() -> None:
         st.title("Interest Replay")
         st.radio("Events", [state.DEMO, state.UPLOADED], key=state.DATA_SOURCE)
         if st.session_state[state.DATA_SOURCE] == state.UPLOADED:
-            st.file_uploader("Events file (CSV, TSV, Parquet, JSONL)", key=state.UPLOAD,
-                             type=["csv", "tsv", "txt", "parquet", "jsonl", "json", "inter"])  # fmt: skip
+            st.file_uploader(
+                "Events file (CSV, TSV, Parquet, JSONL)",
+                key=state.UPLOAD,
+                type=["csv", "tsv", "txt", "parquet", "jsonl", "json", "inter"],
+            )
             st.selectbox("Preset", [state.NO_PRESET, *api.PRESETS], key=state.PRESET)
-            st.text_input("Column map", key=state.COLUMN_MAP, placeholder="user=visitorid,item=itemid,time=ts")
+            st.text_input(
+                "Column map", key=state.COLUMN_MAP, placeholder="user=visitorid,item=itemid,time=ts"
+            )
             st.text_input("Event map", key=state.EVENT_MAP, placeholder="addtocart=cart,transaction=purchase")
 
 

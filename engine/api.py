@@ -60,7 +60,9 @@ def load_timeline(
     strict: bool = False,
 ) -> Timeline:
     """Load and validate an events file; raises DataError naming file, row and column."""
-    options = ReadOptions(preset=preset, column_map=column_map or {}, event_map=event_map or {}, strict=strict)
+    options = ReadOptions(
+        preset=preset, column_map=column_map or {}, event_map=event_map or {}, strict=strict
+    )
     return load_events(path, options)
 
 

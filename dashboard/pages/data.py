@@ -43,5 +43,7 @@ st.subheader("Validation report")
 if report["rows_dropped"] == 0 and not report["repaired"]:
     st.success(f"All {report['rows_read']:,} rows were valid; nothing was dropped or repaired.")
 else:
-    st.warning(f"{report['rows_dropped']:,} of {report['rows_read']:,} rows dropped. Every one is counted below.")
+    st.warning(
+        f"{report['rows_dropped']:,} of {report['rows_read']:,} rows dropped. Every one is counted below."
+    )
 st.code(view.report_text, language=None)

@@ -10,18 +10,31 @@ from engine.data.timeline import Timeline
 
 def add_reading_options(parser: argparse.ArgumentParser, *, events_required: bool = True) -> None:
     group = parser.add_argument_group("reading events")
-    group.add_argument("--events", required=events_required, metavar="FILE",
-                       help="events file: CSV/TSV (any delimiter), Parquet, JSONL, or a RecBole .inter file")
+    group.add_argument(
+        "--events",
+        required=events_required,
+        metavar="FILE",
+        help="events file: CSV/TSV (any delimiter), Parquet, JSONL, or a RecBole .inter file",
+    )
     group.add_argument("--preset", choices=sorted(PRESETS), help="a known data set layout")
-    group.add_argument("--map", dest="column_map", metavar="KEY=COL,...",
-                       help="name the columns: user=,item=,time=,type=,category=,name=,session= "
-                            "(a header name, or a 0-based column number for headerless files)")
-    group.add_argument("--event-map", metavar="RAW=EVENT,...",
-                       help="map event values, e.g. addtocart=cart,transaction=purchase")
-    group.add_argument("--strict", action="store_true",
-                       help="fail on the first bad row instead of dropping and counting it")
-    group.add_argument("--keep-outliers", action="store_true",
-                       help="keep rows whose timestamps lie far outside the rest")  # fmt: skip
+    group.add_argument(
+        "--map",
+        dest="column_map",
+        metavar="KEY=COL,...",
+        help="name the columns: user=,item=,time=,type=,category=,name=,session= "
+        "(a header name, or a 0-based column number for headerless files)",
+    )
+    group.add_argument(
+        "--event-map",
+        metavar="RAW=EVENT,...",
+        help="map event values, e.g. addtocart=cart,transaction=purchase",
+    )
+    group.add_argument(
+        "--strict", action="store_true", help="fail on the first bad row instead of dropping and counting it"
+    )
+    group.add_argument(
+        "--keep-outliers", action="store_true", help="keep rows whose timestamps lie far outside the rest"
+    )
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:

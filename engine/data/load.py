@@ -71,8 +71,11 @@ def _apply_mapping(frame: pd.DataFrame, column_map: dict[str, str], path: Path) 
     missing = [col for col in explicit if col not in frame.columns]
     if missing:
         have = ", ".join(f"'{c}'" for c in frame.columns if c != SOURCE_ROW)
-        raise DataError(f"--map names column '{missing[0]}', which is not in the file; columns: {have}",
-                        path=str(path), column=missing[0])  # fmt: skip
+        raise DataError(
+            f"--map names column '{missing[0]}', which is not in the file; columns: {have}",
+            path=str(path),
+            column=missing[0],
+        )
     renames: dict[str, str] = dict(explicit)
     taken = set(explicit.values())
     for col in frame.columns:
@@ -94,8 +97,11 @@ def _read_generic_delimited(path: Path, column_map: dict[str, str]) -> pd.DataFr
         by_number = {str(c): c for c in frame.columns if c != SOURCE_ROW}
         for value in column_map.values():
             if value not in by_number:
-                raise DataError(f"--map names column number {value}, but the file has {len(by_number)} columns "
-                                "(numbers start at 0)", path=str(path))  # fmt: skip
+                raise DataError(
+                    f"--map names column number {value}, but the file has {len(by_number)} columns "
+                    "(numbers start at 0)",
+                    path=str(path),
+                )
         frame.columns = [str(c) for c in frame.columns]
         return _apply_mapping(frame, column_map, path)
     text = read_text(path)
@@ -103,8 +109,8 @@ def _read_generic_delimited(path: Path, column_map: dict[str, str]) -> pd.DataFr
     named = {v.lower() for v in column_map.values()}
     if not any(f in COLUMN_SYNONYMS or f in named for f in header):
         raise DataError(
-            "the file has no header row I recognise; use --preset taobao for Taobao UserBehavior, or name the "
-            "columns by number, e.g. --map user=0,item=1,time=4,type=3",
+            "the file has no header row I recognise; use --preset taobao for Taobao UserBehavior, "
+            "or name the columns by number, e.g. --map user=0,item=1,time=4,type=3",
             path=str(path),
             row=1,
         )
@@ -145,5 +151,9 @@ def load_events(path: str | Path, options: ReadOptions | None = None) -> Timelin
         raise DataError("is a folder; pass the events file itself", path=str(path))
     raw = _read_raw(path, options)
     return normalize(
-        raw, str(path), event_map=options.event_map, strict=options.strict, drop_outliers=options.drop_outliers
+        raw,
+        str(path),
+        event_map=options.event_map,
+        strict=options.strict,
+        drop_outliers=options.drop_outliers,
     )

@@ -22,7 +22,9 @@ def read_taobao(path: Path) -> pd.DataFrame:
     """UserBehavior.csv: no header; user, item, category, pv|cart|fav|buy, unix seconds."""
     frame = read_delimited(path, header=False, names=TAOBAO_COLUMNS)
     if frame[TAOBAO_COLUMNS].isna().all(axis=0).any():
-        raise DataError("expected 5 columns: user, item, category, behavior, timestamp", path=str(path), row=1)
+        raise DataError(
+            "expected 5 columns: user, item, category, behavior, timestamp", path=str(path), row=1
+        )
     return frame
 
 
@@ -36,7 +38,10 @@ def read_otto(path: Path) -> pd.DataFrame:
         events = record.get("events")
         if "session" not in record or not isinstance(events, list):
             raise DataError(
-                "an OTTO line needs 'session' and an 'events' list", path=str(path), row=number, column="events"
+                "an OTTO line needs 'session' and an 'events' list",
+                path=str(path),
+                row=number,
+                column="events",
             )
         for event in events:
             if not isinstance(event, dict):
@@ -73,7 +78,7 @@ def _attach_items(frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_movielens(path: Path) -> pd.DataFrame:
-    """MovieLens as RecBole atomic files (``X.inter`` + ``X.item``) or classic ``ratings.csv`` + ``movies.csv``.
+    """MovieLens as RecBole atomic files (``X.inter`` + ``X.item``) or ``ratings.csv`` + ``movies.csv``.
 
     ``path`` may be the folder or the interactions file. Rating >= 4 becomes ``like``, others ``view``.
     """
@@ -91,15 +96,21 @@ def read_movielens(path: Path) -> pd.DataFrame:
             )
             if "release_year" in items.columns:
                 year = items["release_year"].fillna("")
-                items["item_name"] = items["item_name"].where(year == "", items["item_name"] + " (" + year + ")")
+                items["item_name"] = items["item_name"].where(
+                    year == "", items["item_name"] + " (" + year + ")"
+                )
             frame = _attach_items(frame, items)
         return frame
     frame = read_delimited(inter, header=True).rename(columns={"userId": "user_id", "movieId": "item_id"})
     frame = _ratings_to_events(frame, inter)
     movies = folder / "movies.csv"
     if movies.exists():
-        items = read_delimited(movies, header=True).rename(columns={"movieId": "item_id", "title": "item_name"})
-        items["genres"] = items["genres"].fillna("").str.replace("(no genres listed)", "").str.replace("|", " ")
+        items = read_delimited(movies, header=True).rename(
+            columns={"movieId": "item_id", "title": "item_name"}
+        )
+        items["genres"] = (
+            items["genres"].fillna("").str.replace("(no genres listed)", "").str.replace("|", " ")
+        )
         frame = _attach_items(frame, items)
     return frame
 

@@ -137,7 +137,9 @@ def read_parquet(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for corrupt files
-        raise DataError(f"not a readable Parquet file: {' '.join(str(err).split())[:200]}", path=str(path)) from None
+        raise DataError(
+            f"not a readable Parquet file: {' '.join(str(err).split())[:200]}", path=str(path)
+        ) from None
     frame = frame.reset_index(drop=True)
     frame.columns = [strip_type_suffix(str(c)) for c in frame.columns]
     frame[SOURCE_ROW] = range(1, len(frame) + 1)

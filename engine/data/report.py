@@ -21,7 +21,11 @@ class Issue:
         col = f" (column '{self.column}')" if self.column else ""
         rows = ", ".join(str(r) for r in self.example_rows)
         more = ", ..." if self.count > len(self.example_rows) else ""
-        return f"{self.count} {self.reason}{col}; rows {rows}{more}" if rows else f"{self.count} {self.reason}{col}"
+        return (
+            f"{self.count} {self.reason}{col}; rows {rows}{more}"
+            if rows
+            else f"{self.count} {self.reason}{col}"
+        )
 
 
 @dataclass

@@ -119,8 +119,12 @@ def normalize(
             first = int(np.flatnonzero(mask)[0])
             value = raw_values.get(column, frame[column] if column else None)
             shown = f": {value.iloc[first]!r}" if value is not None and pd.notna(value.iloc[first]) else ""
-            raise DataError(f"{reason.removeprefix('rows with ')}{shown} (--strict)", path=source, row=rows[0],
-                            column=column)  # fmt: skip
+            raise DataError(
+                f"{reason.removeprefix('rows with ')}{shown} (--strict)",
+                path=source,
+                row=rows[0],
+                column=column,
+            )
         report.drop(reason, column, rows)
         frame = frame[~mask].reset_index(drop=True)
 
@@ -167,7 +171,9 @@ def normalize(
 
     others = ~frame["event_type"].isin(EVENT_TYPES)
     if others.any():
-        report.other_event_types = {str(k): int(v) for k, v in frame.loc[others, "event_type"].value_counts().items()}
+        report.other_event_types = {
+            str(k): int(v) for k, v in frame.loc[others, "event_type"].value_counts().items()
+        }
     extra = sorted(report.other_event_types)
     frame["event_type"] = pd.Categorical(frame["event_type"], categories=[*EVENT_TYPES, *extra])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -49,7 +50,7 @@ class Recommender(ABC):
         order = np.argsort(users, kind="stable")  # stable keeps time order inside each user
         sorted_users = users[order]
         bounds = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1], True])
-        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        for start, end in itertools.pairwise(bounds):
             self.history[str(sorted_users[start])] = codes[order[start:end]]
 
     @property
@@ -85,8 +86,8 @@ class Recommender(ABC):
                 # argpartition may cut inside a tie at position k; fix those rows exactly
                 kth = cand_scores.min(axis=1)
                 tied = (scores == kth[:, None]).sum(axis=1) > (cand_scores == kth[:, None]).sum(axis=1)
-                for row in np.flatnonzero(tied):
-                    order[row] = np.argsort(-scores[row], kind="stable")[:k]
+                for tied_row in np.flatnonzero(tied):
+                    order[tied_row] = np.argsort(-scores[tied_row], kind="stable")[:k]
             all_idx[start : start + len(batch)] = order
             all_scores[start : start + len(batch)] = np.take_along_axis(scores, order, axis=1)
         return all_idx, all_scores
