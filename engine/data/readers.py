@@ -78,27 +78,38 @@ def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) 
     text = read_text(path)
     delimiter = sniff_delimiter(text, path)
     try:
+        # header=None even when there is one: then a row with more fields than the header is an error
+        # (with a header row pandas would silently treat the extra fields as an index).
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
-            header=0 if header else None,
+            header=None,
             names=names,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
             skipinitialspace=delimiter != " ",
             skip_blank_lines=True,
-            index_col=False,
             engine="c",
         )
     except pd.errors.ParserError as err:
-        match = re.search(r"line (\d+)", str(err))
-        row = int(match.group(1)) - (1 if header else 0) if match else None
-        raise DataError(f"malformed row: {' '.join(str(err).split())}", path=str(path), row=row) from None
+        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if match is None:
+            raise DataError(f"malformed text: {' '.join(str(err).split())}", path=str(path)) from None
+        expected, line, saw = (int(g) for g in match.groups())
+        raise DataError(
+            f"malformed row: {saw} fields where the {'header' if header else 'first row'} has {expected} "
+            f"(line {line}); quote fields that contain '{delimiter}'",
+            path=str(path),
+            row=line - (1 if header else 0),
+        ) from None
     except (pd.errors.EmptyDataError, ValueError) as err:
         raise DataError(f"cannot read as delimited text: {err}", path=str(path)) from None
     if header:
-        frame.columns = [strip_type_suffix(str(c)) for c in frame.columns]
+        first = frame.iloc[0]
+        columns = [strip_type_suffix(str(c)) if pd.notna(c) else f"column_{i}" for i, c in enumerate(first)]
+        frame = frame.iloc[1:].reset_index(drop=True)
+        frame.columns = columns
     frame[SOURCE_ROW] = range(1, len(frame) + 1)
     return frame
 
