@@ -2,19 +2,92 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from engine.graph.config import GraphConfig
-from engine.graph.delta import GraphDelta
+from engine.graph.delta import CO, IN, GraphDelta, concat_edges, edge_frame
+from engine.graph.store import KeyedStore
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data, HeteroData
 
 # Anything accepted as a point in time: unix seconds, a timestamp, or None for "the latest event".
 TimeLike = float | int | pd.Timestamp | None
+IdList = list[str] | np.ndarray | pd.Index
+
+_LOW32 = np.int64(0xFFFFFFFF)
+
+
+def pair_keys(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """Two non-negative int32-range index arrays packed into one int64 key each."""
+    return (np.asarray(high, dtype=np.int64) << 32) | np.asarray(low, dtype=np.int64)
+
+
+def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`pair_keys`."""
+    return keys >> 32, keys & _LOW32
+
+
+def event_seconds(col: pd.Series) -> np.ndarray:
+    """A timestamp column (datetime, tz-aware or naive as UTC, or unix seconds) as float64 seconds."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        ts = pd.to_datetime(col, utc=True)
+        return (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+    return pd.to_numeric(col).to_numpy(dtype=np.float64)
+
+
+class _Ids:
+    """An append-only str id <-> dense index map, with the ids also as a numpy object array."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.array = np.empty(0, dtype=object)
+        self.size = 0
+
+    def add(self, ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Indices of ``ids`` (distinct), assigning new ones in order; also returns the new ids."""
+        get = self.index.get
+        out = np.fromiter((get(v, -1) for v in ids.tolist()), np.int64, len(ids))
+        fresh = [str(v) for v in np.asarray(ids)[out < 0].tolist()]
+        if fresh:
+            start = self.size
+            self.index.update(zip(fresh, range(start, start + len(fresh)), strict=True))
+            if self.size + len(fresh) > len(self.array):
+                grown = np.empty(max(self.size + len(fresh), 2 * len(self.array), 64), dtype=object)
+                grown[: self.size] = self.array[: self.size]
+                self.array = grown
+            self.array[start : start + len(fresh)] = fresh
+            self.size += len(fresh)
+            out[out < 0] = np.arange(start, start + len(fresh))
+        return out, fresh
+
+    def ids(self) -> np.ndarray:
+        return self.array[: self.size]
+
+
+def _grow_rows(arr: np.ndarray, rows: int, fill: Any) -> np.ndarray:
+    """``arr`` with at least ``rows`` rows (doubling), new rows set to ``fill``."""
+    if rows <= len(arr):
+        return arr
+    grown = np.full((max(rows, 2 * len(arr), 64), *arr.shape[1:]), fill, dtype=arr.dtype)
+    grown[: len(arr)] = arr
+    return grown
+
+
+def _last_per_code(codes: np.ndarray, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """For each code, the last non-missing value in row order: (codes, values)."""
+    present = values.notna().to_numpy()
+    if not present.any():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    c = codes[present]
+    v = values.to_numpy(dtype=object)[present]
+    rev_first = np.unique(c[::-1], return_index=True)[1]
+    last = len(c) - 1 - rev_first
+    return c[last], v[last]
 
 
 class InterestGraph:
@@ -27,9 +100,14 @@ class InterestGraph:
     .. math::
         w(\\text{now}) = w(t_0) \\cdot 2^{-(\\text{now} - t_0) / T_{1/2}}
 
-    A new co-occurrence of strength ``s`` at ``t`` sets ``w <- w(t) + s, t0 <- t``. Edges whose decayed
-    weight falls under ``config.prune_threshold`` are removed by :meth:`prune` (also run automatically
-    every ``config.prune_every_s`` of data time) and reported in the returned :class:`GraphDelta`.
+    A co-occurrence of events with strengths ``s_prev``, ``s_cur`` at ``t`` sets
+    ``w <- w(t) + (s_prev + s_cur) / 2, t0 <- t``. Edges whose decayed weight falls under
+    ``config.prune_threshold`` are removed by :meth:`prune` (also run automatically every
+    ``config.prune_every_s`` of data time) and reported in the returned :class:`GraphDelta`; reads
+    (:meth:`edges`, exports) leave out edges under the threshold even before a prune.
+
+    The graph also keeps, per user, the decayed sum of event strengths on each item they touched
+    (:meth:`user_items`), and the user's last ``max_links`` events so the next slice links to them.
 
     Example::
 
@@ -41,7 +119,22 @@ class InterestGraph:
 
     def __init__(self, config: GraphConfig | None = None) -> None:
         self.config = config or GraphConfig()
-        raise NotImplementedError
+        self._items = _Ids()
+        self._categories = _Ids()
+        self._users = _Ids()
+        self._item_category = np.empty(0, dtype=np.int64)  # [items] category index, -1 none
+        self._item_label = np.empty(0, dtype=object)  # [items] name or None
+        k = max(self.config.max_links, 1)
+        # Each user's last max_links events, oldest first: [users, K]
+        self._hist_item = np.empty((0, k), dtype=np.int64)
+        self._hist_time = np.empty((0, k), dtype=np.float64)
+        self._hist_session = np.empty((0, k), dtype=np.uint64)
+        self._hist_strength = np.empty((0, k), dtype=np.float64)
+        self._hist_len = np.empty(0, dtype=np.int64)
+        self._edges = KeyedStore()  # key (low item << 32 | high item) -> co-occurrence weight
+        self._user_items = KeyedStore()  # key (user << 32 | item) -> interest weight
+        self._latest = math.nan
+        self._last_prune = math.nan
 
     # ---- building -------------------------------------------------------------------------------------
     def add_events(self, frame: pd.DataFrame) -> GraphDelta:
@@ -52,75 +145,343 @@ class InterestGraph:
         Adding a frame in one call or in consecutive slices gives the same graph (up to float rounding)
         as long as no prune runs in between.
         """
-        raise NotImplementedError
+        if len(frame) == 0:
+            return GraphDelta(time=self._latest)
+        cfg = self.config
+        times = event_seconds(frame["timestamp"])
+        if np.any(np.diff(times) < 0):
+            order = np.argsort(times, kind="stable")  # ties keep frame order
+            frame, times = frame.iloc[order], times[order]
+        if times[0] < self._latest:
+            raise ValueError(
+                f"events must be added in time order: slice starts at {times[0]}, graph is at {self._latest}"
+            )
+
+        user_codes, user_uniques = pd.factorize(frame["user_id"].astype("str"))
+        users, _ = self._users.add(np.asarray(user_uniques, dtype=object))
+        item_codes, item_uniques = pd.factorize(frame["item_id"].astype("str"))
+        items, new_items = self._items.add(np.asarray(item_uniques, dtype=object))
+        self._grow_nodes()
+        user = users[user_codes]  # [n]
+        item = items[item_codes]  # [n]
+        strength = self._strengths(frame["event_type"])  # [n]
+        session = self._sessions(frame)  # [n] uint64, 0 = none
+
+        if "item_name" in frame.columns:
+            codes, names = _last_per_code(item_codes, frame["item_name"])
+            self._item_label[items[codes]] = names
+        removed_in, added_in, new_categories = self._update_categories(frame, item_codes, items)
+
+        user_keys = pair_keys(user, item)
+        self._user_items.accumulate(user_keys, times, strength, cfg.half_life_s)
+        low, high, t_pair, amount = self._link(user, item, times, session, strength)
+        keys, slots, existed = self._edges.accumulate(pair_keys(low, high), t_pair, amount, cfg.half_life_s)
+        self._latest = float(times[-1])
+
+        weights = self._edges.weight[slots]
+        added = [self._co_frame(keys[~existed], weights[~existed]), added_in]
+        reinforced = self._co_frame(keys[existed], weights[existed])
+        removed = [removed_in]
+        if math.isnan(self._last_prune):
+            self._last_prune = float(times[0])
+        if cfg.prune_every_s is not None and self._latest - self._last_prune >= cfg.prune_every_s:
+            removed.append(self.prune().removed)
+        return GraphDelta(
+            added=concat_edges(added),
+            reinforced=reinforced,
+            removed=concat_edges(removed),
+            new_items=new_items,
+            new_categories=new_categories,
+            time=self._latest,
+        )
 
     def prune(self, now: TimeLike = None) -> GraphDelta:
         """Remove the co-occurrence edges whose weight decayed to ``now`` (default: latest event time)
         is under ``config.prune_threshold``; the delta lists them in ``removed``."""
-        raise NotImplementedError
+        t = self._resolve_time(now)
+        self._last_prune = t
+        if not len(self._edges) or math.isnan(t):
+            return GraphDelta(time=self._latest)
+        weight = self._edges.decayed(t, self.config.half_life_s)
+        dead = weight < self.config.prune_threshold
+        keys = self._edges.remove(dead)
+        return GraphDelta(removed=self._co_frame(keys, weight[dead]), time=self._latest)
 
     # ---- reading --------------------------------------------------------------------------------------
     @property
     def num_items(self) -> int:
-        raise NotImplementedError
+        return self._items.size
 
     @property
     def num_categories(self) -> int:
-        raise NotImplementedError
+        return self._categories.size
+
+    @property
+    def num_users(self) -> int:
+        return self._users.size
 
     @property
     def num_edges(self) -> int:
-        """Stored item-item co-occurrence edges (each undirected edge once)."""
-        raise NotImplementedError
+        """Stored item-item co-occurrence edges (each undirected edge once; pruning removes them)."""
+        return len(self._edges)
 
     @property
     def item_ids(self) -> list[str]:
         """Item ids in graph index order (order of first appearance)."""
-        raise NotImplementedError
+        return self._items.ids().tolist()
 
     @property
     def category_ids(self) -> list[str]:
         """Category ids in graph index order (order of first appearance)."""
-        raise NotImplementedError
+        return self._categories.ids().tolist()
 
     @property
     def latest_time(self) -> float:
         """Time of the latest event added, unix seconds (NaN before any)."""
-        raise NotImplementedError
+        return self._latest
+
+    def item_index(self, item_ids: IdList) -> np.ndarray:
+        """Graph index of each item id, -1 for ids the graph has not seen: [n] int64."""
+        get = self._items.index.get
+        ids = [str(v) for v in item_ids]
+        return np.fromiter((get(v, -1) for v in ids), np.int64, len(ids))
+
+    def item_category_index(self) -> np.ndarray:
+        """Category index of each item in graph order, -1 where none: [num_items] int64."""
+        return self._item_category[: self.num_items].copy()
 
     def item_categories(self) -> dict[str, str]:
         """Item id -> its category id (latest non-missing one seen), for items that have one."""
-        raise NotImplementedError
+        cats = self._item_category[: self.num_items]
+        has = np.flatnonzero(cats >= 0)
+        return dict(
+            zip(self._items.ids()[has].tolist(), self._categories.ids()[cats[has]].tolist(), strict=True)
+        )
 
-    def item_labels(self) -> dict[str, str]:
-        """Item id -> display label (latest ``item_name`` seen, else the id)."""
-        raise NotImplementedError
+    def item_labels(self, item_ids: IdList | None = None) -> dict[str, str]:
+        """Item id -> display label (latest ``item_name`` seen, else the id), for all items or the given
+        known ones."""
+        if item_ids is None:
+            ids, labels = self._items.ids(), self._item_label[: self.num_items]
+        else:
+            idx = self.item_index(item_ids)
+            idx = idx[idx >= 0]
+            ids, labels = self._items.ids()[idx], self._item_label[idx]
+        return {
+            i: (lab if lab is not None else i) for i, lab in zip(ids.tolist(), labels.tolist(), strict=True)
+        }
+
+    def co_edge_arrays(self, now: TimeLike = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Co-occurrence edges at or above the threshold at ``now``, each once: ``(low, high, weight)``
+        with graph item indices ``low < high`` ([E] int64) and decayed weights ([E] float64)."""
+        t = self._resolve_time(now)
+        n = len(self._edges)
+        if n == 0 or math.isnan(t):
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty.copy(), np.empty(0, dtype=np.float64)
+        weight = self._edges.decayed(t, self.config.half_life_s)
+        alive = weight >= self.config.prune_threshold
+        low, high = split_keys(self._edges.keys[:n][alive])
+        return low, high, weight[alive]
 
     def edges(self, now: TimeLike = None, include_categories: bool = True) -> pd.DataFrame:
         """All edges as a frame (``source``, ``target``, ``kind``, ``weight`` decayed to ``now``), each
         co-occurrence edge once; edges decayed under the prune threshold are left out."""
-        raise NotImplementedError
+        low, high, weight = self.co_edge_arrays(now)
+        ids = self._items.ids()
+        frames = [edge_frame(ids[low], ids[high], CO, weight)]
+        if include_categories:
+            frames.append(self._membership_frame(np.arange(self.num_items)))
+        return concat_edges(frames)
 
     def neighbours(self, item_id: str, k: int = 10, now: TimeLike = None) -> pd.DataFrame:
         """The ``k`` strongest co-occurrence neighbours of one item: columns ``item_id``, ``weight``."""
-        raise NotImplementedError
+        idx = self._items.index.get(str(item_id), -1)
+        low, high, weight = self.co_edge_arrays(now)
+        hit = (low == idx) | (high == idx)
+        other = np.where(low[hit] == idx, high[hit], low[hit])
+        order = np.lexsort((other, -weight[hit]))[:k]
+        return pd.DataFrame(
+            {
+                "item_id": pd.Series(self._items.ids()[other[order]], dtype="str"),
+                "weight": weight[hit][order],
+            }
+        )
 
     def user_items(self, user_id: str, now: TimeLike = None) -> pd.DataFrame:
         """Items one user touched: columns ``item_id``, ``weight`` (the user's event strengths on it,
-        decayed like edges), ``last_time``; strongest first."""
-        raise NotImplementedError
+        decayed like edges), ``last_time`` (unix seconds); strongest first."""
+        u = self._users.index.get(str(user_id), -1)
+        store = self._user_items
+        n = len(store)
+        users, items = split_keys(store.keys[:n])
+        mine = np.flatnonzero(users == u)
+        t = self._resolve_time(now)
+        weight = store.weight[mine] * np.exp2(
+            -np.maximum(t - store.time[mine], 0.0) / self.config.half_life_s
+        )
+        order = np.lexsort((items[mine], -weight))
+        return pd.DataFrame(
+            {
+                "item_id": pd.Series(self._items.ids()[items[mine][order]], dtype="str"),
+                "weight": weight[order],
+                "last_time": store.time[mine][order],
+            }
+        )
 
     # ---- exports --------------------------------------------------------------------------------------
-    def to_pyg(self, item_ids: list[str] | np.ndarray | pd.Index | None = None, now: TimeLike = None) -> Data:
+    def to_pyg(self, item_ids: IdList | None = None, now: TimeLike = None) -> Data:
         """A homogeneous ``torch_geometric.data.Data``; see :func:`engine.graph.export.to_pyg`."""
-        raise NotImplementedError
+        from engine.graph.export import to_pyg
 
-    def to_hetero(
-        self, item_ids: list[str] | np.ndarray | pd.Index | None = None, now: TimeLike = None
-    ) -> HeteroData:
+        return to_pyg(self, item_ids, now)
+
+    def to_hetero(self, item_ids: IdList | None = None, now: TimeLike = None) -> HeteroData:
         """A ``torch_geometric.data.HeteroData``; see :func:`engine.graph.export.to_hetero`."""
-        raise NotImplementedError
+        from engine.graph.export import to_hetero
+
+        return to_hetero(self, item_ids, now)
 
     def user_subgraph(self, user_id: str, now: TimeLike = None, top_neighbours: int = 10) -> dict[str, Any]:
         """Plain-Python view of one user's interests; see :func:`engine.graph.subgraph.user_subgraph`."""
-        raise NotImplementedError
+        from engine.graph.subgraph import user_subgraph
+
+        return user_subgraph(self, user_id, now, top_neighbours)
+
+    # ---- helpers --------------------------------------------------------------------------------------
+    def _resolve_time(self, now: TimeLike) -> float:
+        if now is None:
+            return self._latest
+        if isinstance(now, pd.Timestamp):
+            return float(now.timestamp())
+        return float(now)
+
+    def _grow_nodes(self) -> None:
+        n_items, n_users, k = self._items.size, self._users.size, self._hist_item.shape[1]
+        self._item_category = _grow_rows(self._item_category, n_items, -1)
+        self._item_label = _grow_rows(self._item_label, n_items, None)
+        self._hist_item = _grow_rows(self._hist_item, n_users, -1)
+        self._hist_time = _grow_rows(self._hist_time, n_users, 0.0)
+        self._hist_session = _grow_rows(self._hist_session, n_users, 0)
+        self._hist_strength = _grow_rows(self._hist_strength, n_users, 0.0)
+        self._hist_len = _grow_rows(self._hist_len, n_users, 0)
+        assert self._hist_item.shape[1] == k
+
+    def _strengths(self, event_type: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(event_type.astype("str"))
+        table = np.array([self.config.strength(str(v)) for v in uniques] + [self.config.default_strength])
+        return table[codes]  # code -1 (missing) picks the default, last in the table
+
+    def _sessions(self, frame: pd.DataFrame) -> np.ndarray:
+        """Session ids hashed to uint64 (0: no session, or sessions ignored)."""
+        if not self.config.respect_sessions or "session_id" not in frame.columns:
+            return np.zeros(len(frame), dtype=np.uint64)
+        codes, uniques = pd.factorize(frame["session_id"])
+        hashed = pd.util.hash_array(np.asarray(uniques, dtype=object).astype(str).astype(object))
+        hashed = np.where(hashed == 0, np.uint64(1), hashed)  # keep 0 for "none"
+        return np.where(codes >= 0, hashed[np.maximum(codes, 0)] if len(hashed) else 0, 0).astype(np.uint64)
+
+    def _update_categories(
+        self, frame: pd.DataFrame, item_codes: np.ndarray, items: np.ndarray
+    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+        """Membership changes of this slice: (removed "in" edges, added "in" edges, new category ids)."""
+        if not self.config.category_edges or "category" not in frame.columns:
+            return edge_frame(kind=IN), edge_frame(kind=IN), []
+        codes, cats = _last_per_code(
+            item_codes, frame["category"].astype("str").where(frame["category"].notna())
+        )
+        if not len(codes):
+            return edge_frame(kind=IN), edge_frame(kind=IN), []
+        cat_uniques, cat_codes = np.unique(cats.astype(str), return_inverse=True)
+        # Keep first-appearance order for new categories: map in the order they occur in ``cats``.
+        first = np.unique(cat_codes, return_index=True)[1]
+        order = np.argsort(first, kind="stable")
+        cat_index_sorted, new_categories = self._categories.add(cat_uniques[order].astype(object))
+        cat_index = np.empty(len(cat_uniques), dtype=np.int64)
+        cat_index[order] = cat_index_sorted
+        item_idx = items[codes]
+        new_cat = cat_index[cat_codes]
+        old_cat = self._item_category[item_idx]
+        changed = old_cat != new_cat
+        moved = changed & (old_cat >= 0)
+        removed = self._membership_frame(item_idx[moved])
+        self._item_category[item_idx] = new_cat
+        added = self._membership_frame(item_idx[changed])
+        return removed, added, new_categories
+
+    def _link(
+        self,
+        user: np.ndarray,
+        item: np.ndarray,
+        times: np.ndarray,
+        session: np.ndarray,
+        strength: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Co-occurring pairs of this slice, each new event with up to ``max_links`` earlier events of its
+        user (carried over from earlier slices where needed): (low item, high item, time, amount)."""
+        cfg = self.config
+        K = self._hist_item.shape[1]
+        slice_users = np.unique(user)
+        lens = self._hist_len[slice_users]
+        rows = np.repeat(slice_users, lens)
+        cols = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        n_carry = len(rows)
+        # The user's carried history then the new events: [M]
+        all_user = np.concatenate([rows, user])
+        all_order = np.concatenate([cols - K, np.arange(len(user))])
+        perm = np.lexsort((all_order, all_user))
+        u = all_user[perm]
+        it = np.concatenate([self._hist_item[rows, cols], item])[perm]
+        t = np.concatenate([self._hist_time[rows, cols], times])[perm]
+        s = np.concatenate([self._hist_session[rows, cols], session])[perm]
+        st = np.concatenate([self._hist_strength[rows, cols], strength])[perm]
+        is_new = perm >= n_carry
+        M = len(u)
+
+        lows, highs, ts, amounts = [], [], [], []
+        for k in range(1, min(cfg.max_links, M - 1) + 1):
+            ok = (u[k:] == u[:-k]) & is_new[k:] & (it[k:] != it[:-k]) & (t[k:] - t[:-k] <= cfg.window_s)
+            if cfg.respect_sessions:
+                s_cur, s_prev = s[k:], s[:-k]
+                ok &= (s_cur == s_prev) | (s_cur == 0) | (s_prev == 0)
+            a, b = it[:-k][ok], it[k:][ok]
+            lows.append(np.minimum(a, b))
+            highs.append(np.maximum(a, b))
+            ts.append(t[k:][ok])
+            amounts.append((st[:-k][ok] + st[k:][ok]) / 2)
+
+        # Keep each user's last K events for the next slice.
+        if M:
+            ends = np.r_[np.flatnonzero(u[1:] != u[:-1]), M - 1]
+            group = np.repeat(np.arange(len(ends)), np.diff(np.r_[-1, ends]))
+            from_end = ends[group] - np.arange(M)
+            keep = from_end < K
+            kept = np.minimum(np.diff(np.r_[-1, ends]), K)
+            col = (kept[group] - 1 - from_end)[keep]
+            row = u[keep]
+            self._hist_item[row, col] = it[keep]
+            self._hist_time[row, col] = t[keep]
+            self._hist_session[row, col] = s[keep]
+            self._hist_strength[row, col] = st[keep]
+            self._hist_len[u[ends]] = kept
+
+        if not lows:
+            e_i, e_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+            return e_i, e_i.copy(), e_f, e_f.copy()
+        return np.concatenate(lows), np.concatenate(highs), np.concatenate(ts), np.concatenate(amounts)
+
+    def _co_frame(self, keys: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+        low, high = split_keys(keys)
+        ids = self._items.ids()
+        return edge_frame(ids[low], ids[high], CO, weight)
+
+    def _membership_frame(self, item_idx: np.ndarray) -> pd.DataFrame:
+        cats = self._item_category[item_idx]
+        has = cats >= 0
+        n = int(has.sum())
+        return edge_frame(
+            self._items.ids()[item_idx[has]],
+            self._categories.ids()[cats[has]],
+            IN,
+            np.full(n, self.config.category_weight),
+        )
