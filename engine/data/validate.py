@@ -70,7 +70,8 @@ def canonical_event_types(raw: pd.Series, event_map: dict[str, str] | None = Non
     """Lower-case event names mapped through ``event_map`` then the known synonyms; others kept."""
     mapping = {**EVENT_SYNONYMS, **{k.lower(): v.lower() for k, v in (event_map or {}).items()}}
     lowered = raw.str.lower()
-    return lowered.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    # map the few distinct values, not every row
+    return lowered.map({v: mapping.get(v, v) for v in lowered.dropna().unique()})
 
 
 def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
