@@ -39,9 +39,10 @@ def truth_path_for(events_path: str | Path) -> Path:
 def events_frame(timeline: Timeline) -> pd.DataFrame:
     """The events in file layout: timestamps as int64 unix seconds, event types as plain strings."""
     ev = timeline.events
-    seconds = (ev["timestamp"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    # Integer microseconds floored to seconds; no ns conversion, so years past 2262 cannot overflow.
+    seconds = ev["timestamp"].dt.as_unit("us").astype("int64") // 1_000_000
     frame = ev[list(EVENT_FILE_COLUMNS)].copy()
-    frame["timestamp"] = seconds.astype("int64")
+    frame["timestamp"] = seconds
     frame["event_type"] = frame["event_type"].astype("str")
     return frame
 
