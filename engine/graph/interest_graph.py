@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from engine.graph.config import GraphConfig
-from engine.graph.delta import CO, IN, GraphDelta, concat_edges, edge_frame
+from engine.graph.delta import CO, IN, EdgeArrays, GraphDelta
 from engine.graph.store import KeyedStore
 
 if TYPE_CHECKING:
@@ -32,11 +32,14 @@ def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys >> 32, keys & _LOW32
 
 
+_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+
+
 def event_seconds(col: pd.Series) -> np.ndarray:
     """A timestamp column (datetime, tz-aware or naive as UTC, or unix seconds) as float64 seconds."""
     if pd.api.types.is_datetime64_any_dtype(col):
-        ts = pd.to_datetime(col, utc=True)
-        return (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+        ticks = col.array.asi8  # epoch ticks in the column's unit, [n] int64
+        return ticks.astype(np.float64) / _PER_SECOND[col.dt.unit]
     return pd.to_numeric(col).to_numpy(dtype=np.float64)
 
 
@@ -185,11 +188,11 @@ class InterestGraph:
         if math.isnan(self._last_prune):
             self._last_prune = float(times[0])
         if cfg.prune_every_s is not None and self._latest - self._last_prune >= cfg.prune_every_s:
-            removed.append(self.prune().removed)
+            removed.append(self.prune().removed_edges)
         return GraphDelta(
-            added=concat_edges(added),
-            reinforced=reinforced,
-            removed=concat_edges(removed),
+            added_edges=EdgeArrays.concat(added),
+            reinforced_edges=reinforced,
+            removed_edges=EdgeArrays.concat(removed),
             new_items=new_items,
             new_categories=new_categories,
             time=self._latest,
@@ -205,7 +208,7 @@ class InterestGraph:
         weight = self._edges.decayed(t, self.config.half_life_s)
         dead = weight < self.config.prune_threshold
         keys = self._edges.remove(dead)
-        return GraphDelta(removed=self._co_frame(keys, weight[dead]), time=self._latest)
+        return GraphDelta(removed_edges=self._co_frame(keys, weight[dead]), time=self._latest)
 
     # ---- reading --------------------------------------------------------------------------------------
     @property
@@ -289,10 +292,10 @@ class InterestGraph:
         co-occurrence edge once; edges decayed under the prune threshold are left out."""
         low, high, weight = self.co_edge_arrays(now)
         ids = self._items.ids()
-        frames = [edge_frame(ids[low], ids[high], CO, weight)]
+        parts = [EdgeArrays.of(ids[low], ids[high], CO, weight)]
         if include_categories:
-            frames.append(self._membership_frame(np.arange(self.num_items)))
-        return concat_edges(frames)
+            parts.append(self._membership_frame(np.arange(self.num_items)))
+        return EdgeArrays.concat(parts).frame()
 
     def neighbours(self, item_id: str, k: int = 10, now: TimeLike = None) -> pd.DataFrame:
         """The ``k`` strongest co-occurrence neighbours of one item: columns ``item_id``, ``weight``."""
@@ -383,15 +386,15 @@ class InterestGraph:
 
     def _update_categories(
         self, frame: pd.DataFrame, item_codes: np.ndarray, items: np.ndarray
-    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    ) -> tuple[EdgeArrays, EdgeArrays, list[str]]:
         """Membership changes of this slice: (removed "in" edges, added "in" edges, new category ids)."""
         if not self.config.category_edges or "category" not in frame.columns:
-            return edge_frame(kind=IN), edge_frame(kind=IN), []
+            return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), []
         codes, cats = _last_per_code(
             item_codes, frame["category"].astype("str").where(frame["category"].notna())
         )
         if not len(codes):
-            return edge_frame(kind=IN), edge_frame(kind=IN), []
+            return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), []
         cat_uniques, cat_codes = np.unique(cats.astype(str), return_inverse=True)
         # Keep first-appearance order for new categories: map in the order they occur in ``cats``.
         first = np.unique(cat_codes, return_index=True)[1]
@@ -470,16 +473,16 @@ class InterestGraph:
             return e_i, e_i.copy(), e_f, e_f.copy()
         return np.concatenate(lows), np.concatenate(highs), np.concatenate(ts), np.concatenate(amounts)
 
-    def _co_frame(self, keys: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+    def _co_frame(self, keys: np.ndarray, weight: np.ndarray) -> EdgeArrays:
         low, high = split_keys(keys)
         ids = self._items.ids()
-        return edge_frame(ids[low], ids[high], CO, weight)
+        return EdgeArrays.of(ids[low], ids[high], CO, weight)
 
-    def _membership_frame(self, item_idx: np.ndarray) -> pd.DataFrame:
+    def _membership_frame(self, item_idx: np.ndarray) -> EdgeArrays:
         cats = self._item_category[item_idx]
         has = cats >= 0
         n = int(has.sum())
-        return edge_frame(
+        return EdgeArrays.of(
             self._items.ids()[item_idx[has]],
             self._categories.ids()[cats[has]],
             IN,
