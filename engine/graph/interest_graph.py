@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,8 @@ def event_seconds(col: pd.Series) -> np.ndarray:
     """A timestamp column (datetime, tz-aware or naive as UTC, or unix seconds) as float64 seconds."""
     if pd.api.types.is_datetime64_any_dtype(col):
         ticks = col.array.asi8  # epoch ticks in the column's unit, [n] int64
-        return ticks.astype(np.float64) / _PER_SECOND[col.dt.unit]
+        unit = getattr(col.dtype, "unit", None) or np.datetime_data(col.dtype)[0]
+        return ticks.astype(np.float64) / _PER_SECOND[unit]
     return pd.to_numeric(col).to_numpy(dtype=np.float64)
 
 
@@ -81,13 +83,49 @@ def _grow_rows(arr: np.ndarray, rows: int, fill: Any) -> np.ndarray:
     return grown
 
 
-def _last_per_code(codes: np.ndarray, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """For each code, the last non-missing value in row order: (codes, values)."""
-    present = values.notna().to_numpy()
+def _hash64(text: str) -> int:
+    """A 64-bit hash of a string, the same in every process (unlike ``hash``); never 0 ("no session")."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") or 1
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """A column as a numpy object array with None for missing values (None when there is no column)."""
+    if name not in frame.columns:
+        return None
+    return frame[name].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+
+
+# Below this many values a dict beats pandas' hashing (whose fixed cost dominates one-event slices).
+_SMALL = 64
+
+
+def factorize(values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ([n] int64, -1 for missing) and distinct values in order of first appearance (object)."""
+    if values is None:
+        raise ValueError("events need user_id and item_id columns")
+    if len(values) <= _SMALL:
+        seen: dict[Any, int] = {}
+        codes = np.fromiter(
+            (-1 if v is None else seen.setdefault(v, len(seen)) for v in values.tolist()),
+            np.int64,
+            len(values),
+        )
+        return codes, np.array(list(seen), dtype=object).reshape(-1)
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _last_per_code(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each code, its last value that is not missing (None, or -1 for codes), in row order."""
+    present = (
+        np.array([v is not None for v in values.tolist()], dtype=bool)
+        if values.dtype == object
+        else values >= 0
+    )
     if not present.any():
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+        return np.empty(0, dtype=np.int64), values[:0]
     c = codes[present]
-    v = values.to_numpy(dtype=object)[present]
+    v = values[present]
     rev_first = np.unique(c[::-1], return_index=True)[1]
     last = len(c) - 1 - rev_first
     return c[last], v[last]
@@ -160,20 +198,23 @@ class InterestGraph:
                 f"events must be added in time order: slice starts at {times[0]}, graph is at {self._latest}"
             )
 
-        user_codes, user_uniques = pd.factorize(frame["user_id"].astype("str"))
-        users, _ = self._users.add(np.asarray(user_uniques, dtype=object))
-        item_codes, item_uniques = pd.factorize(frame["item_id"].astype("str"))
-        items, new_items = self._items.add(np.asarray(item_uniques, dtype=object))
+        user_codes, user_uniques = factorize(_column(frame, "user_id"))
+        users, _ = self._users.add(user_uniques)
+        item_codes, item_uniques = factorize(_column(frame, "item_id"))
+        items, new_items = self._items.add(item_uniques)
         self._grow_nodes()
         user = users[user_codes]  # [n]
         item = items[item_codes]  # [n]
-        strength = self._strengths(frame["event_type"])  # [n]
-        session = self._sessions(frame)  # [n] uint64, 0 = none
+        strength = self._strengths(_column(frame, "event_type"))  # [n]
+        session = self._sessions(_column(frame, "session_id"), len(times))  # [n] uint64, 0 = none
 
-        if "item_name" in frame.columns:
-            codes, names = _last_per_code(item_codes, frame["item_name"])
-            self._item_label[items[codes]] = names
-        removed_in, added_in, new_categories = self._update_categories(frame, item_codes, items)
+        names = _column(frame, "item_name")
+        if names is not None:
+            codes, last_names = _last_per_code(item_codes, names)
+            self._item_label[items[codes]] = last_names
+        removed_in, added_in, new_categories = self._update_categories(
+            _column(frame, "category"), item_codes, items
+        )
 
         user_keys = pair_keys(user, item)
         self._user_items.accumulate(user_keys, times, strength, cfg.half_life_s)
@@ -370,40 +411,40 @@ class InterestGraph:
         self._hist_len = _grow_rows(self._hist_len, n_users, 0)
         assert self._hist_item.shape[1] == k
 
-    def _strengths(self, event_type: pd.Series) -> np.ndarray:
-        codes, uniques = pd.factorize(event_type.astype("str"))
+    def _strengths(self, event_type: np.ndarray | None) -> np.ndarray:
+        if event_type is None:
+            raise ValueError("events need an event_type column")
+        codes, uniques = factorize(event_type)
         table = np.array([self.config.strength(str(v)) for v in uniques] + [self.config.default_strength])
         return table[codes]  # code -1 (missing) picks the default, last in the table
 
-    def _sessions(self, frame: pd.DataFrame) -> np.ndarray:
-        """Session ids hashed to uint64 (0: no session, or sessions ignored)."""
-        if not self.config.respect_sessions or "session_id" not in frame.columns:
-            return np.zeros(len(frame), dtype=np.uint64)
-        codes, uniques = pd.factorize(frame["session_id"])
-        hashed = pd.util.hash_array(np.asarray(uniques, dtype=object).astype(str).astype(object))
-        hashed = np.where(hashed == 0, np.uint64(1), hashed)  # keep 0 for "none"
-        return np.where(codes >= 0, hashed[np.maximum(codes, 0)] if len(hashed) else 0, 0).astype(np.uint64)
+    def _sessions(self, session_id: np.ndarray | None, n: int) -> np.ndarray:
+        """Session ids hashed to uint64 (0: no session, or sessions ignored): [n]."""
+        if not self.config.respect_sessions or session_id is None:
+            return np.zeros(n, dtype=np.uint64)
+        codes, uniques = factorize(session_id)
+        if not len(uniques):
+            return np.zeros(len(codes), dtype=np.uint64)
+        hashed = np.fromiter((_hash64(str(v)) for v in uniques.tolist()), np.uint64, len(uniques))
+        return np.where(codes >= 0, hashed[np.maximum(codes, 0)], np.uint64(0)).astype(np.uint64)
 
     def _update_categories(
-        self, frame: pd.DataFrame, item_codes: np.ndarray, items: np.ndarray
+        self, category: np.ndarray | None, item_codes: np.ndarray, items: np.ndarray
     ) -> tuple[EdgeArrays, EdgeArrays, list[str]]:
-        """Membership changes of this slice: (removed "in" edges, added "in" edges, new category ids)."""
-        if not self.config.category_edges or "category" not in frame.columns:
+        """Membership changes of this slice: (removed "in" edges, added "in" edges, new category ids).
+
+        Every category seen becomes a node (in order of first appearance); an item belongs to the
+        latest non-missing category given for it.
+        """
+        if not self.config.category_edges or category is None:
             return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), []
-        codes, cats = _last_per_code(
-            item_codes, frame["category"].astype("str").where(frame["category"].notna())
-        )
+        cat_codes, cat_uniques = factorize(category)
+        cat_index, new_categories = self._categories.add(cat_uniques.astype(str).astype(object))
+        codes, last = _last_per_code(item_codes, cat_codes)
         if not len(codes):
-            return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), []
-        cat_uniques, cat_codes = np.unique(cats.astype(str), return_inverse=True)
-        # Keep first-appearance order for new categories: map in the order they occur in ``cats``.
-        first = np.unique(cat_codes, return_index=True)[1]
-        order = np.argsort(first, kind="stable")
-        cat_index_sorted, new_categories = self._categories.add(cat_uniques[order].astype(object))
-        cat_index = np.empty(len(cat_uniques), dtype=np.int64)
-        cat_index[order] = cat_index_sorted
+            return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), new_categories
         item_idx = items[codes]
-        new_cat = cat_index[cat_codes]
+        new_cat = cat_index[last.astype(np.int64)]
         old_cat = self._item_category[item_idx]
         changed = old_cat != new_cat
         moved = changed & (old_cat >= 0)
