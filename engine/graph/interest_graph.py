@@ -40,7 +40,10 @@ def event_seconds(col: pd.Series) -> np.ndarray:
     """A timestamp column (datetime, tz-aware or naive as UTC, or unix seconds) as float64 seconds."""
     if pd.api.types.is_datetime64_any_dtype(col):
         ticks = col.array.asi8  # epoch ticks in the column's unit, [n] int64
-        unit = getattr(col.dtype, "unit", None) or np.datetime_data(col.dtype)[0]
+        dtype = col.dtype
+        unit = (
+            dtype.unit if isinstance(dtype, pd.DatetimeTZDtype) else np.datetime_data(np.dtype(str(dtype)))[0]
+        )
         return ticks.astype(np.float64) / _PER_SECOND[unit]
     return pd.to_numeric(col).to_numpy(dtype=np.float64)
 
