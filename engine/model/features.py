@@ -51,7 +51,9 @@ class TextBags:
         for n, text in enumerate(texts):
             offsets[n] = len(indices)
             # crc32 rather than hash(): stable across processes, so checkpoints stay valid
-            indices.extend(zlib.crc32(tok.encode()) % buckets for tok in dict.fromkeys(text_tokens(text, char_ngram)))
+            indices.extend(
+                zlib.crc32(tok.encode()) % buckets for tok in dict.fromkeys(text_tokens(text, char_ngram))
+            )
         return cls(torch.as_tensor(np.asarray(indices, dtype=np.int64)), torch.from_numpy(offsets))
 
     def __len__(self) -> int:

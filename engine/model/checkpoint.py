@@ -1,0 +1,117 @@
+"""Checkpoints: weights + configs + the data they were trained on (fingerprint, catalogue, id maps).
+
+Saved with ``torch.save`` as plain containers of tensors, strings and numbers, so ``torch.load(...,
+weights_only=True)`` reads them without unpickling arbitrary objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.data.errors import DataError
+from engine.data.timeline import Timeline
+from engine.graph import GraphConfig
+from engine.model.config import ModelConfig
+from engine.model.inputs import Vocabulary
+from engine.model.model import InterestModel
+
+FORMAT = "interest-replay-model/1"
+
+
+@dataclass
+class Checkpoint:
+    """Everything ``recommend`` needs without the training data.
+
+    ``item_embeddings`` [n_items, d] are computed once at save time over the full training graph;
+    ``popularity`` [n_items] is the recent popularity of the training data (cold-start order).
+    """
+
+    model: InterestModel
+    vocab: Vocabulary
+    texts: dict[str, str]
+    item_embeddings: torch.Tensor
+    popularity: np.ndarray
+    time_origin: float
+    fingerprint: str
+    graph_config: GraphConfig
+    train_config: dict[str, Any]
+    sentence_dim: int = 0
+    history: list[dict[str, float]] | None = None
+
+    def save(self, path: str | Path) -> None:
+        payload = {
+            "format": FORMAT,
+            "model_config": self.model.config.to_dict(),
+            "train_config": self.train_config,
+            "graph_config": asdict(self.graph_config),
+            "state_dict": self.model.state_dict(),
+            "sentence_dim": self.sentence_dim,
+            "items": list(self.vocab.items),
+            "categories": list(self.vocab.categories),
+            "text_items": list(self.texts),
+            "text_values": list(self.texts.values()),
+            "item_embeddings": self.item_embeddings.detach().cpu(),
+            "popularity": torch.from_numpy(np.asarray(self.popularity, dtype=np.float32)),
+            "time_origin": float(self.time_origin),
+            "fingerprint": self.fingerprint,
+            "history": list(self.history or []),
+        }
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(payload, tmp)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
+        try:
+            payload = torch.load(path, map_location=device, weights_only=True)
+        except FileNotFoundError:
+            raise
+        except Exception as err:
+            raise DataError(f"not a model checkpoint ({type(err).__name__}: {err})", path=str(path)) from err
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            raise DataError(f"not a model checkpoint of format {FORMAT}", path=str(path))
+        config = ModelConfig.from_dict(payload["model_config"])
+        vocab = Vocabulary(tuple(payload["items"]), tuple(payload["categories"]))
+        model = InterestModel(config, len(vocab.items), len(vocab.categories), int(payload["sentence_dim"]))
+        model.load_state_dict(payload["state_dict"])
+        model.to(device).eval()
+        return cls(
+            model=model,
+            vocab=vocab,
+            texts=dict(zip(payload["text_items"], payload["text_values"], strict=True)),
+            item_embeddings=payload["item_embeddings"].to(device),
+            popularity=payload["popularity"].numpy(),
+            time_origin=float(payload["time_origin"]),
+            fingerprint=str(payload["fingerprint"]),
+            graph_config=GraphConfig(**payload["graph_config"]),
+            train_config=dict(payload["train_config"]),
+            sentence_dim=int(payload["sentence_dim"]),
+            history=list(payload.get("history", [])),
+        )
+
+    def check_same_data(self, timeline: Timeline, path: str | Path | None = None) -> None:
+        """DataError unless ``timeline`` is exactly the data this model was trained on."""
+        found = timeline.fingerprint()
+        if found != self.fingerprint:
+            raise DataError(
+                f"the model was trained on other data (fingerprint {self.fingerprint}, these events "
+                f"{found}: {len(timeline)} events, {timeline.n_items} items); retrain it on these events",
+                path=None if path is None else str(path),
+            )
+
+    def check_compatible(self, timeline: Timeline, path: str | Path | None = None) -> None:
+        """DataError when ``timeline`` shares no item with the model's catalogue: surely other data."""
+        known = set(self.vocab.items)
+        items = timeline.events["item_id"].astype(str).unique()
+        if len(items) and not any(item in known for item in items):
+            raise DataError(
+                f"none of the {len(items)} items in these events is in the model's catalogue of "
+                f"{len(known)} items: the model was trained on other data (fingerprint {self.fingerprint})",
+                path=None if path is None else str(path),
+            )

@@ -1,0 +1,169 @@
+"""The GNN recommender: interest-graph item embeddings + per-user temporal memory, scored by cosine.
+
+Item embeddings are computed once per fit (or per checkpoint and catalogue); a user's state comes from
+replaying that user's events through the memory from a fresh start, so one new event costs one memory
+step for one user (``InterestModel.memory.step``), never a re-embedding of the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.data.timeline import Timeline
+from engine.graph import GraphConfig
+from engine.model.checkpoint import Checkpoint
+from engine.model.config import ModelConfig
+from engine.model.inputs import build_graph_inputs, item_texts
+from engine.model.memory import MemoryState
+from engine.model.model import InterestModel
+from engine.model.replay import replay_users
+from engine.model.sequences import UserSequences
+from engine.recommenders.base import Recommender
+from engine.recommenders.popularity import recent_popularity
+from engine.training.config import TrainConfig
+from engine.training.trainer import Trainer, resolve_device
+
+
+class GNNRecommender(Recommender):
+    """Recommender interface over the interest model.
+
+    ``fit(train)`` trains on ``train`` only, embeds the catalogue once and replays every training user;
+    ``score(users)`` is the cosine of each user's state with every item embedding (cold users: recent
+    popularity). ``observe(events)`` re-targets a trained model to other events (the ``recommend``
+    command): the catalogue grows by their new items (embedded from text and category), and their users
+    are replayed with fresh memories.
+    """
+
+    name = "GNN"
+
+    def __init__(
+        self,
+        model_config: ModelConfig | None = None,
+        train_config: TrainConfig | None = None,
+        graph_config: GraphConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.model_config = model_config or ModelConfig()
+        self.train_config = train_config or TrainConfig(progress=False)
+        self.graph_config = graph_config
+        self.checkpoint: Checkpoint | None = None
+        self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order
+        self.users: dict[str, int] = {}  # user id -> row of states / memory
+        self.states = torch.empty(0)  # [n_users, d]
+        self.memory: MemoryState | None = None
+        self.cold_scores = np.empty(0, dtype=np.float32)  # [n_items]
+
+    # -- training --------------------------------------------------------------------------------
+    def fit(self, train: Timeline, resume_path: str | Path | None = None) -> GNNRecommender:
+        self._index(train)
+        trained = Trainer(self.model_config, self.train_config, self.graph_config).fit(train, resume_path)
+        model = trained.model
+        with torch.no_grad():
+            z = model.item_embeddings(trained.graph)
+        self.checkpoint = Checkpoint(
+            model=model,
+            vocab=trained.vocab,
+            texts=trained.texts,
+            item_embeddings=z,
+            popularity=recent_popularity(train, self.item_index),
+            time_origin=trained.time_origin,
+            fingerprint=trained.fingerprint,
+            graph_config=trained.graph_config,
+            train_config=trained.train_config.to_dict(),
+            sentence_dim=model.features.sentence.in_features if model.features.sentence is not None else 0,
+            history=trained.history,
+        )
+        self.observe(train)
+        return self
+
+    def save(self, path: str | Path) -> None:
+        if self.checkpoint is None:
+            raise RuntimeError("fit or load a model before saving it")
+        self.checkpoint.save(path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> GNNRecommender:
+        checkpoint = Checkpoint.load(path, resolve_device(device))
+        rec = cls(checkpoint.model.config)
+        rec.checkpoint = checkpoint
+        return rec
+
+    # -- replay ----------------------------------------------------------------------------------
+    def observe(self, events: Timeline) -> GNNRecommender:
+        """Take ``events`` as the world to recommend in: catalogue = model items + new items in
+        ``events``; histories, user states and cold-start scores come from ``events``."""
+        ckpt = self._require()
+        ev = events.events
+        new_items = sorted(set(ev["item_id"].astype(str).unique()) - set(ckpt.vocab.items))
+        self.catalogue = np.array(sorted([*ckpt.vocab.items, *new_items]), dtype=object)
+        self.item_index = {item: i for i, item in enumerate(self.catalogue)}
+        self.item_embeddings = self._embed_catalogue(new_items, events)
+        sequences = UserSequences.from_events(ev, events.seconds(), self.item_index)
+        self.history = {
+            str(user): sequences.items[sequences.offsets[row] : sequences.offsets[row + 1]]
+            for row, user in enumerate(sequences.users)
+        }
+        self.users = {str(user): row for row, user in enumerate(sequences.users)}
+        self.states, self.memory = replay_users(ckpt.model, self.item_embeddings, sequences, ckpt.time_origin)
+        self.cold_scores = (
+            recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
+        )
+        return self
+
+    def replay(self, events: Timeline) -> dict[str, np.ndarray]:
+        """Each user's state [d] after replaying their ``events`` through a fresh memory (items the
+        model's catalogue does not hold are skipped)."""
+        ckpt = self._require()
+        sequences = UserSequences.from_events(events.events, events.seconds(), self.item_index)
+        states, _ = replay_users(ckpt.model, self.item_embeddings, sequences, ckpt.time_origin)
+        return {str(user): states[row].cpu().numpy() for row, user in enumerate(sequences.users)}
+
+    # -- scoring ---------------------------------------------------------------------------------
+    def score(self, users: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(users), self.n_items), dtype=np.float32)
+        rows = [self.users.get(str(user), -1) for user in users]
+        known = np.array([r >= 0 for r in rows], dtype=bool)
+        out[~known] = self.cold_scores
+        if known.any():
+            index = torch.tensor([r for r in rows if r >= 0], device=self.states.device)
+            with torch.no_grad():
+                scores = InterestModel.scores(self.states[index], self.item_embeddings)  # [B', n_items]
+            out[known] = scores.cpu().numpy()
+        return out
+
+    # -- internals -------------------------------------------------------------------------------
+    def _require(self) -> Checkpoint:
+        if self.checkpoint is None:
+            raise RuntimeError("the GNN recommender has no model: fit or load one first")
+        return self.checkpoint
+
+    @torch.no_grad()
+    def _embed_catalogue(self, new_items: list[str], events: Timeline) -> torch.Tensor:
+        """Embeddings [n_catalogue, d]: stored rows for known items; new items from their text and an
+        edge to their category node, through the same features and encoder."""
+        ckpt = self._require()
+        z_known = ckpt.item_embeddings
+        if not new_items:
+            return z_known  # the vocabulary is sorted, so it already is the catalogue order
+        item_category = events.item_categories()
+        wanted = [item_category.get(item) for item in new_items]
+        categories = list(
+            dict.fromkeys([*ckpt.vocab.categories, *(str(c) for c in wanted if isinstance(c, str))])
+        )
+        cat_node = {c: len(new_items) + i for i, c in enumerate(categories)}
+        pairs = [(i, cat_node[c]) for i, c in enumerate(wanted) if isinstance(c, str)]
+        src = [i for i, _ in pairs] + [c for _, c in pairs]
+        dst = [c for _, c in pairs] + [i for i, _ in pairs]
+        edge_index = torch.tensor([src, dst], dtype=torch.long).reshape(2, -1)
+        edge_weight = torch.full((edge_index.shape[1],), float(ckpt.graph_config.category_weight))
+        graph = build_graph_inputs(
+            ckpt.vocab, new_items, {**ckpt.texts, **item_texts(events.events)}, ckpt.model.config,
+            edge_index, edge_weight, categories, use_sentences=ckpt.sentence_dim > 0,
+        ).to(z_known.device)  # fmt: skip
+        z_new = ckpt.model.item_embeddings(graph)  # [n_new, d]
+        order = np.argsort(np.array([*ckpt.vocab.items, *new_items], dtype=object), kind="stable")
+        return torch.cat([z_known, z_new])[torch.from_numpy(order).to(z_known.device)]

@@ -1,0 +1,40 @@
+"""Typed configuration of training: optimisation, negatives, validation tail, device, seed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class TrainConfig:
+    """How the interest model is trained; saved inside every checkpoint beside the model config."""
+
+    epochs: int = 30  # upper bound: early stopping on the validation tail usually ends sooner
+    patience: int = 3  # epochs without a better validation NDCG before stopping: small data is noisy
+    lr: float = 2e-3  # Adam step: the model is small and shallow, a bit above 1e-3 converges faster
+    weight_decay: float = 0.0  # regularisation comes from dropout and id dropout instead
+    tokens_per_batch: int = 4096  # events per step, users of similar length batched together
+    negatives: int = 2048  # popularity-sampled negatives per step; catalogues no larger use a full softmax
+    popularity_power: float = 0.75  # negatives drawn from popularity^0.75 (word2vec's smoothing)
+    temperature: float = 0.1  # cosine logits divided by this: cosines live in [-1, 1], softmax needs range
+    val_share: float = 0.1  # the latest share of training events is the validation tail (time-based)
+    val_k: int = 20  # validation metric: NDCG@val_k, the headline cut-off of the evaluation
+    min_val_users: int = 5  # fewer validating users than this: no early stopping, train all epochs
+    skip_repeat_targets: bool = True  # recommendations exclude seen items, so do not learn to predict them
+    grad_clip: float = 5.0  # clip the gradient norm: long sequences occasionally spike
+    seed: int = 0  # seeds torch and numpy: same data + config + seed gives the same model on CPU
+    device: str = "auto"  # auto | cpu | cuda: auto takes CUDA when available
+    progress: bool = True  # tqdm progress bars on stderr
+    threads: int = 0  # torch CPU threads; 0 leaves torch's default
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.epochs < 1 or self.tokens_per_batch < 1 or not 0 <= self.val_share < 1:
+            raise ValueError("epochs and tokens_per_batch must be positive and val_share in [0, 1)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,346 @@
+"""Trainer: next-interaction prediction over each user's time-ordered events, early-stopped on a time tail.
+
+The prediction for a user's event t is made from the memory after events 1..t-1 only; the memory takes
+event t in afterwards. A user's memory depends on nothing but that user's own events and the item
+embeddings, so replaying users' sequences in parallel is the same as replaying the global stream.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from engine.data.errors import DataError
+from engine.data.timeline import Timeline
+from engine.graph import GraphConfig
+from engine.metrics.ranking import ndcg_at_k
+from engine.model.config import ModelConfig
+from engine.model.features import sentence_embeddings
+from engine.model.inputs import GraphInputs, Vocabulary, item_texts
+from engine.model.model import InterestModel
+from engine.model.replay import replay_users
+from engine.model.sequences import SequenceBatch, UserSequences, length_batches
+from engine.training.config import TrainConfig
+from engine.training.graph import encoder_graph_config, graph_inputs_from_events
+from engine.training.loss import next_item_loss
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a clear error."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DataError("--device cuda was asked for, but no CUDA device is available")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@dataclass
+class TrainedModel:
+    """A trained model with everything needed to embed its catalogue and replay users."""
+
+    model: InterestModel
+    vocab: Vocabulary
+    texts: dict[str, str]
+    graph: GraphInputs  # over the full training data; nodes 0..n_items-1 = vocab.items
+    graph_config: GraphConfig
+    train_config: TrainConfig
+    time_origin: float  # seconds; memory times are relative to it
+    fingerprint: str
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return self.model.config
+
+
+@dataclass
+class _ValidationSet:
+    rows: np.ndarray  # users (rows of the fit sequences) with targets, [V]
+    targets: list[np.ndarray]  # their unseen items after the cut
+
+
+class Trainer:
+    """Train an InterestModel on a timeline; ``fit`` returns a TrainedModel."""
+
+    def __init__(
+        self,
+        model_config: ModelConfig | None = None,
+        train_config: TrainConfig | None = None,
+        graph_config: GraphConfig | None = None,
+    ) -> None:
+        self.model_config = model_config or ModelConfig()
+        self.config = train_config or TrainConfig()
+        self.base_graph_config = graph_config
+
+    # -- public ----------------------------------------------------------------------------------
+    def fit(self, timeline: Timeline, resume_path: str | Path | None = None) -> TrainedModel:
+        cfg, mcfg = self.config, self.model_config
+        if len(timeline) == 0:
+            raise DataError("cannot train on an empty timeline")
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        device = resolve_device(cfg.device)
+        events = timeline.events
+        seconds = timeline.seconds()
+        vocab = Vocabulary(
+            items=tuple(sorted(events["item_id"].astype(str).unique())),
+            categories=tuple(sorted(events["category"].dropna().astype(str).unique())),
+        )
+        item_rows = {item: i for i, item in enumerate(vocab.items)}
+        texts = item_texts(events)
+        graph_config = encoder_graph_config(events, self.base_graph_config)
+        use_sentences = mcfg.sentence_model and sentence_embeddings(["probe"]) is not None
+        sentence_dim = 0
+        if use_sentences:
+            probe = sentence_embeddings(["probe"])
+            sentence_dim = 0 if probe is None else int(probe.shape[1])
+
+        fit_mask, val_targets = self._validation_split(events, seconds, item_rows)
+        fit_events = events[fit_mask]
+        sequences = UserSequences.from_events(fit_events, seconds[fit_mask], item_rows)
+        validation = self._validation_set(val_targets, sequences)
+        graph = graph_inputs_from_events(
+            fit_events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences
+        ).to(device)
+        log_q, sample_p = self._negative_distribution(sequences, len(vocab.items), device)
+
+        torch.manual_seed(cfg.seed)  # same initial weights whatever ran before
+        model = InterestModel(mcfg, len(vocab.items), len(vocab.categories), sentence_dim).to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        fingerprint = timeline.fingerprint()
+        progress: dict[str, Any] = {
+            "epoch": 0,
+            "best_score": -np.inf,
+            "best_state": None,
+            "bad": 0,
+            "history": [],
+        }
+        if resume_path is not None and Path(resume_path).exists():
+            progress = self._resume(Path(resume_path), model, optimizer, fingerprint)
+
+        for epoch in range(int(progress["epoch"]), cfg.epochs):
+            started = time.perf_counter()
+            loss = self._train_epoch(model, optimizer, graph, sequences, log_q, sample_p, epoch, device)
+            score = self._validate(model, graph, sequences, validation, float(seconds.min()))
+            record = {
+                "epoch": epoch + 1,
+                "loss": loss,
+                "val_ndcg": score,
+                "seconds": time.perf_counter() - started,
+            }
+            progress["history"].append(record)
+            log.info("epoch %d: loss %.4f, validation NDCG@%d %.4f", epoch + 1, loss, cfg.val_k, score)
+            if validation is None or score > progress["best_score"]:
+                progress.update(best_score=score, best_state=copy.deepcopy(model.state_dict()), bad=0)
+            else:
+                progress["bad"] += 1
+            progress["epoch"] = epoch + 1
+            if resume_path is not None:
+                self._save_progress(Path(resume_path), model, optimizer, progress, fingerprint)
+            if validation is not None and progress["bad"] >= cfg.patience:
+                break
+
+        if progress["best_state"] is not None:
+            model.load_state_dict(progress["best_state"])
+        model.eval()
+        full_graph = (
+            graph_inputs_from_events(events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences)
+            if validation is not None
+            else graph
+        )
+        return TrainedModel(
+            model=model,
+            vocab=vocab,
+            texts=texts,
+            graph=full_graph.to(device),
+            graph_config=graph_config,
+            train_config=cfg,
+            time_origin=float(seconds.min()),
+            fingerprint=fingerprint,
+            history=progress["history"],
+        )
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _train_epoch(
+        self,
+        model: InterestModel,
+        optimizer: torch.optim.Optimizer,
+        graph: GraphInputs,
+        sequences: UserSequences,
+        log_q: torch.Tensor | None,
+        sample_p: torch.Tensor | None,
+        epoch: int,
+        device: torch.device,
+    ) -> float:
+        cfg = self.config
+        rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch streams: resuming replays them exactly
+        generator = torch.Generator(device=device).manual_seed(cfg.seed * 1_000_003 + epoch)
+        torch.manual_seed(cfg.seed * 7_919 + epoch)  # dropout masks
+        model.train()
+        batches = length_batches(sequences.lengths, cfg.tokens_per_batch, rng)
+        total, count = 0.0, 0
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}", disable=not cfg.progress, leave=False, unit="batch")
+        for rows in bar:
+            batch = sequences.batch(rows).to(device)
+            u_prev, targets = self._predictions(model, graph, batch)
+            if not len(targets):
+                continue
+            z = model.item_embeddings(graph)  # [n_items, d], recomputed: encoder weights changed
+            negatives = None
+            if sample_p is not None:
+                negatives = torch.multinomial(sample_p, cfg.negatives, replacement=True, generator=generator)
+            u = u_prev(z)
+            loss = next_item_loss(u, targets, z, cfg.temperature, negatives, log_q)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            total += float(loss.detach()) * len(targets)
+            count += len(targets)
+            bar.set_postfix(loss=f"{total / max(count, 1):.3f}")
+        return total / max(count, 1)
+
+    def _predictions(
+        self, model: InterestModel, graph: GraphInputs, batch: SequenceBatch
+    ) -> tuple[Any, torch.Tensor]:
+        """Which positions are predicted, and a function from item embeddings to their user states.
+
+        Position t+1 is predicted from u[:, t], the state after events <= t: never from event t+1.
+        """
+        L = batch.items.shape[1]
+        position = torch.arange(L - 1, device=batch.items.device)
+        mask = position[None, :] + 1 < batch.lengths[:, None]  # [B, L-1]: target exists
+        if self.config.skip_repeat_targets:
+            mask = mask & ~batch.repeat[:, 1:]
+        targets = batch.items[:, 1:][mask]  # [P]
+
+        def states(z: torch.Tensor) -> torch.Tensor:
+            u, _ = model(z, batch.items, batch.types, batch.times, batch.lengths)  # [B, L, d]
+            return u[:, :-1][mask]  # [P, d]
+
+        return states, targets
+
+    @torch.no_grad()
+    def _validate(
+        self,
+        model: InterestModel,
+        graph: GraphInputs,
+        sequences: UserSequences,
+        validation: _ValidationSet | None,
+        origin: float,
+    ) -> float:
+        if validation is None:
+            return float("nan")
+        model.eval()
+        z = model.item_embeddings(graph)
+        states, _ = replay_users(model, z, sequences, origin)
+        k = self.config.val_k
+        scores = InterestModel.scores(states[torch.from_numpy(validation.rows)], z)  # [V, n_items]
+        for row, user in enumerate(validation.rows):
+            seen = sequences.items[sequences.offsets[user] : sequences.offsets[user + 1]]
+            scores[row, torch.from_numpy(seen)] = -torch.inf
+        ranked = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices.cpu().numpy()
+        return float(np.nanmean(ndcg_at_k(ranked, validation.targets, k)))
+
+    # -- data ------------------------------------------------------------------------------------
+    def _validation_split(
+        self, events: pd.DataFrame, seconds: np.ndarray, item_rows: dict[str, int]
+    ) -> tuple[np.ndarray, pd.Series | None]:
+        """Events before the time cut train; users active on both sides validate on their new items.
+
+        Returns the training mask and, per validating user, the item rows first touched after the cut
+        (None when there is no usable tail: then every event trains and nothing stops early).
+        """
+        cfg = self.config
+        everything = np.ones(len(events), dtype=bool)
+        if cfg.val_share <= 0:
+            return everything, None
+        cut = float(np.quantile(seconds, 1.0 - cfg.val_share))
+        fit_mask = seconds < cut
+        if fit_mask.all() or not fit_mask.any():
+            return everything, None
+        pairs = pd.DataFrame(
+            {"u": events["user_id"].to_numpy(), "i": events["item_id"].map(item_rows).to_numpy()}
+        )
+        before, after = pairs[fit_mask], pairs[~fit_mask]
+        known = pd.MultiIndex.from_frame(before.drop_duplicates())
+        after = after[~pd.MultiIndex.from_frame(after).isin(known) & after["u"].isin(before["u"])]
+        if after["u"].nunique() < cfg.min_val_users:
+            return everything, None
+        return fit_mask, after.groupby("u", sort=False)["i"].unique()
+
+    @staticmethod
+    def _validation_set(targets: pd.Series | None, sequences: UserSequences) -> _ValidationSet | None:
+        if targets is None:
+            return None
+        rows = pd.Index(sequences.users).get_indexer(targets.index)
+        order = np.argsort(rows)
+        return _ValidationSet(rows[order], [np.asarray(targets.iloc[j], dtype=np.int64) for j in order])
+
+    def _negative_distribution(
+        self, sequences: UserSequences, n_items: int, device: torch.device
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """Sampling probabilities ∝ popularity^power (and their logs) or (None, None) for a full softmax."""
+        cfg = self.config
+        if cfg.negatives >= n_items:
+            return None, None
+        counts = np.bincount(sequences.items, minlength=n_items).astype(np.float64) + 1.0
+        p = counts**cfg.popularity_power
+        p /= p.sum()
+        # q_j = chance item j is among the S draws (>= once), the quantity logQ correction needs
+        q = -np.expm1(cfg.negatives * np.log1p(-p))
+        return torch.tensor(np.log(q), dtype=torch.float, device=device), torch.tensor(
+            p, dtype=torch.float, device=device
+        )
+
+    # -- resume ----------------------------------------------------------------------------------
+    def _save_progress(
+        self,
+        path: Path,
+        model: InterestModel,
+        optimizer: torch.optim.Optimizer,
+        progress: dict[str, Any],
+        fingerprint: str,
+    ) -> None:
+        payload = {
+            "fingerprint": fingerprint,
+            "model_config": self.model_config.to_dict(),
+            "train_config": self.config.to_dict(),
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            **{k: v for k, v in progress.items()},
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(payload, tmp)
+        tmp.replace(path)  # atomic: an interrupted save never leaves a broken resume file
+
+    def _resume(
+        self, path: Path, model: InterestModel, optimizer: torch.optim.Optimizer, fingerprint: str
+    ) -> dict[str, Any]:
+        payload = torch.load(path, map_location=next(model.parameters()).device, weights_only=True)
+        same = (
+            payload.get("fingerprint") == fingerprint
+            and payload.get("model_config") == self.model_config.to_dict()
+            and {k: v for k, v in payload.get("train_config", {}).items() if k not in ("epochs", "progress")}
+            == {k: v for k, v in self.config.to_dict().items() if k not in ("epochs", "progress")}
+        )
+        if not same:
+            raise DataError(
+                f"{path}: this resume file was written for other data or settings; delete it to start over"
+            )
+        model.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])
+        log.info("resuming after epoch %d", payload["epoch"])
+        return {k: payload[k] for k in ("epoch", "best_score", "best_state", "bad", "history")}
