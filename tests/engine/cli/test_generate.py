@@ -78,24 +78,30 @@ def test_unknown_extension_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (tmp_path / "demo.truth.json").exists()
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", *args],
+def test_subprocess_writes_both_files(tmp_path: Path) -> None:
+    """The real `python -m engine generate` (one start: each costs seconds)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "generate", *SMALL, "--out", str(tmp_path / "e.csv")],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-
-
-def test_subprocess_exit_codes(tmp_path: Path) -> None:
-    ok = _run("generate", *SMALL, "--out", str(tmp_path / "e.csv"))
-    assert ok.returncode == 0, ok.stderr
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "e.csv").is_file()
     assert (tmp_path / "e.truth.json").is_file()
-    not_a_number = _run("generate", "--users", "many", "--out", str(tmp_path / "f.csv"))
-    assert not_a_number.returncode == 2
-    assert "Traceback" not in not_a_number.stderr
-    missing_out = _run("generate", *SMALL)
-    assert missing_out.returncode == 2
-    assert "--out" in missing_out.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--users", "many", "--out", "never.csv"], SMALL],  # not a number; --out missing
+)
+def test_argparse_errors_exit_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", *args])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not Path("never.csv").exists()
