@@ -58,6 +58,11 @@ def read_otto(path: Path) -> pd.DataFrame:
 
 
 def _ratings_to_events(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """rating >= 4 -> like, else view. Without ratings (implicit feedback) every row is a view."""
+    if "rating" not in frame.columns:
+        if "event_type" not in frame.columns:
+            frame["event_type"] = "view"
+        return frame
     rating = pd.to_numeric(frame["rating"], errors="coerce")
     if rating.isna().any():
         row = int(frame.loc[rating.isna(), SOURCE_ROW].iloc[0])

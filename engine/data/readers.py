@@ -16,28 +16,40 @@ from typing import Any
 import pandas as pd
 
 from engine.data.errors import DataError
-from engine.data.schema import SOURCE_ROW
+from engine.data.schema import COLUMN_SYNONYMS, SOURCE_ROW
 
 DELIMITERS = ",\t;| "
 SNIFF_BYTES = 64 * 1024  # enough lines to see the delimiter, small enough to sniff instantly
 
 
-def read_text(path: Path) -> str:
-    """The file as UTF-8 text (a BOM is ignored); undecodable bytes raise DataError with the line."""
+def looks_like_header(line: str) -> bool:
+    """Whether a first line names columns we know (user_id, itemId, ts, ...) under any delimiter."""
+    fields = re.split(r"[,\t;| ]", line)
+    return any(strip_type_suffix(f).strip().strip('"').lower() in COLUMN_SYNONYMS for f in fields)
+
+
+def read_text(path: Path, header: bool | None = None) -> str:
+    """The file as UTF-8 text (a BOM is ignored); undecodable bytes raise DataError with the row.
+
+    ``header`` says whether the first line is a header (None: guess from its names), so the error can
+    name the data row like every other error does.
+    """
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
+        if header is None:
+            header = looks_like_header(data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace"))
         raise DataError(
-            f"undecodable bytes (not UTF-8) at line {line}, byte offset {err.start}; "
+            f"undecodable bytes (not UTF-8) at line {line} (byte offset {err.start}); "
             "re-save the file as UTF-8",
             path=str(path),
-            row=line,
+            row=line - 1 if header and line > 1 else line,
         ) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DataError(f"NUL byte at line {line}: this looks like a binary file", path=str(path), row=line)
+        raise DataError(f"NUL byte at line {line}: this looks like a binary file", path=str(path))
     if not text.strip():
         raise DataError("empty file: no header and no event rows", path=str(path))
     return text
@@ -75,7 +87,7 @@ def first_row(text: str, delimiter: str) -> list[str]:
 
 def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) -> pd.DataFrame:
     """A delimited text file as a table of strings; ``source_row`` is the 1-based data row."""
-    text = read_text(path)
+    text = read_text(path, header)
     delimiter = sniff_delimiter(text, path)
     try:
         # header=None even when there is one: then a row with more fields than the header is an error
@@ -84,7 +96,6 @@ def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) 
             io.StringIO(text),
             sep=delimiter,
             header=None,
-            names=names,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -108,8 +119,24 @@ def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) 
     if header:
         first = frame.iloc[0]
         columns = [strip_type_suffix(str(c)) if pd.notna(c) else f"column_{i}" for i, c in enumerate(first)]
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            where = [i + 1 for i, c in enumerate(columns) if c == repeated[0]]
+            raise DataError(
+                f"column '{repeated[0]}' appears more than once in the header (columns {where})",
+                path=str(path),
+                column=repeated[0],
+            )
         frame = frame.iloc[1:].reset_index(drop=True)
         frame.columns = columns
+    elif names is not None:
+        if frame.shape[1] != len(names):
+            raise DataError(
+                f"expected {len(names)} columns ({', '.join(names)}), found {frame.shape[1]}",
+                path=str(path),
+                row=1,
+            )
+        frame.columns = names
     frame[SOURCE_ROW] = range(1, len(frame) + 1)
     return frame
 
@@ -117,7 +144,7 @@ def read_delimited(path: Path, *, header: bool, names: list[str] | None = None) 
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """JSON Lines as (line number, object) pairs; a bad line raises DataError naming it."""
     records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(read_text(path, header=False).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -141,7 +168,8 @@ def flat_records(records: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
         row = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in record.items()}
         row[SOURCE_ROW] = number
         rows.append(row)
-    return pd.DataFrame(rows)
+    # object dtype: a key missing on some lines must not turn the integer ids of the others into floats
+    return pd.DataFrame(rows, dtype=object)
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -153,5 +181,26 @@ def read_parquet(path: Path) -> pd.DataFrame:
         ) from None
     frame = frame.reset_index(drop=True)
     frame.columns = [strip_type_suffix(str(c)) for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = _decode_bytes(frame[column], path)
     frame[SOURCE_ROW] = range(1, len(frame) + 1)
     return frame
+
+
+def _decode_bytes(column: pd.Series, path: Path) -> pd.Series:
+    """Binary values as UTF-8 text; a value that does not decode raises DataError naming row and column."""
+    values = column.to_numpy()
+    if not any(isinstance(v, bytes) for v in values):
+        return column
+    out = []
+    for row, value in enumerate(values, start=1):
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataError(
+                    "undecodable bytes (not UTF-8)", path=str(path), row=row, column=str(column.name)
+                ) from None
+        out.append(value)
+    return pd.Series(out, index=column.index, dtype=object, name=column.name)

@@ -11,6 +11,10 @@ import pandas as pd
 
 from engine.data.report import ValidationReport
 
+# The unix epoch in microseconds, like the timestamp column: a nanosecond epoch would force a conversion
+# that overflows for times after 2262.
+EPOCH = pd.Timestamp(0, tz="UTC").as_unit("us")
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -44,7 +48,7 @@ class Timeline:
     def seconds(self) -> np.ndarray:
         """Event times as float64 unix seconds, shape [n_events]."""
         ts = self.events["timestamp"]
-        return (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+        return (ts.dt.as_unit("us") - EPOCH).dt.total_seconds().to_numpy(dtype=np.float64)
 
     def subset(self, mask: np.ndarray | pd.Series, source: str | None = None) -> Timeline:
         """A new timeline of the rows where ``mask`` is true (same report, index reset)."""

@@ -18,13 +18,14 @@ from engine.data.schema import (
     REQUIRED_COLUMNS,
     SOURCE_ROW,
 )
-from engine.data.timeline import Timeline
+from engine.data.timeline import EPOCH, Timeline
 
 # A timestamp column where more than this share cannot be parsed is a wrong mapping, not a few bad rows.
 MAX_UNPARSABLE_SHARE = 0.5
-# Outlier fence: rows further than this many "core spans" (0.5%..99.5% quantile range) outside the core.
-OUTLIER_SPANS = 1.0
-MIN_CORE_SPAN_S = 86_400.0  # a core span of at least a day, so a one-hour log flags nothing by accident
+# Outlier fence (Tukey's "far out"): further than this many interquartile ranges outside the quartiles.
+# Quartiles do not move with a handful of stray rows, so the fence works on small files too.
+OUTLIER_IQRS = 3.0
+MIN_IQR_S = 86_400.0  # an IQR of at least a day, so a one-hour log flags nothing by accident
 
 
 def _strings(col: pd.Series) -> pd.Series:
@@ -160,11 +161,11 @@ def normalize(
     key = ["user_id", "item_id", "timestamp", "event_type", "category", "session_id"]
     drop(frame.duplicated(subset=key, keep="first").to_numpy(), "exact duplicate rows", None)
 
-    if drop_outliers and len(frame) >= 20:
-        secs = (frame["timestamp"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-        lo, hi = np.quantile(secs, [0.005, 0.995])
-        span = max(hi - lo, MIN_CORE_SPAN_S) * OUTLIER_SPANS
-        far = (secs < lo - span) | (secs > hi + span)
+    if drop_outliers and len(frame) >= 8:
+        secs = (frame["timestamp"] - EPOCH).dt.total_seconds().to_numpy()
+        q1, q3 = np.quantile(secs, [0.25, 0.75])
+        fence = max(q3 - q1, MIN_IQR_S) * OUTLIER_IQRS
+        far = (secs < q1 - fence) | (secs > q3 + fence)
         drop(far, "rows with timestamps far outside the rest", "timestamp")
 
     if len(frame) == 0:
