@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from engine import __version__
 from engine.data.errors import DataError
 
-# Sub-command modules; each has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMAND_MODULES: tuple[str, ...] = (
-    "engine.cli.generate",
-    "engine.cli.validate",
-    "engine.cli.evaluate",
-    "engine.cli.train",
-    "engine.cli.recommend",
-)
+# Sub-command name -> module; each module has NAME, HELP, add_arguments(parser) and run(args) -> int.
+# Only the module of the command being run is imported, so `validate` does not pay for torch.
+COMMANDS: dict[str, str] = {
+    "generate": "engine.cli.generate",
+    "validate": "engine.cli.validate",
+    "evaluate": "engine.cli.evaluate",
+    "train": "engine.cli.train",
+    "recommend": "engine.cli.recommend",
+}
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -36,26 +37,27 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the command named in ``argv`` (or every command, for the overview) is imported."""
     parser = _Parser(prog="interest-replay", description="Interest Replay engine command line.")
     parser.add_argument("--version", action="version", version=f"interest-replay {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name == module_name:  # a command not built yet in this checkout
-                continue
-            raise
-        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+    chosen = next((arg for arg in argv if arg in COMMANDS), None)
+    for name, module_name in COMMANDS.items():
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # listed so the name parses; never run in this process
+            continue
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(module.NAME, help=module.HELP.replace("%", "%%"), description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
