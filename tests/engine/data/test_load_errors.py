@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -268,6 +269,18 @@ def test_far_outlier_kept_on_request(tmp_path: Path) -> None:
     assert len(load_events(path, ReadOptions(drop_outliers=False))) == 301
 
 
+def test_a_long_continuous_tail_is_not_an_outlier(tmp_path: Path) -> None:
+    """B9 in /tmp/loader_bugs.md: most rows in a 6-month burst, the rest steadily over 2 more years."""
+    rng = np.random.default_rng(0)
+    start = 955_324_800  # 2000-04-10
+    burst = start + rng.integers(0, 180 * 86_400, size=900)
+    tail = start + 180 * 86_400 + rng.integers(0, 800 * 86_400, size=100)
+    times = np.sort(np.concatenate([burst, tail]))
+    rows = "".join(f"u{i % 50},i{i},{t},view,c\n" for i, t in enumerate(times))
+    timeline = load_events(write(tmp_path, HEADER + rows))
+    assert timeline.report.rows_dropped == 0, timeline.report.to_text()
+
+
 @pytest.mark.parametrize("value", ["99999999999999", "10000000000"])
 def test_far_future_timestamp_is_reported_not_a_crash(tmp_path: Path, value: str) -> None:
     """B1 in /tmp/loader_bugs.md: a time past 2262 overflowed nanoseconds in the outlier step."""
@@ -288,10 +301,17 @@ def test_far_future_timestamp_kept_on_request_still_converts(tmp_path: Path) -> 
 # --- layouts the reader must refuse rather than misread ---------------------------------------------
 
 
-def test_movielens_without_rating_column_is_a_data_error(tmp_path: Path) -> None:
-    """B4 in /tmp/loader_bugs.md: KeyError 'rating' escaped instead of a DataError."""
+def test_inter_file_without_ratings_is_implicit_feedback(tmp_path: Path) -> None:
+    """B4 in /tmp/loader_bugs.md: KeyError 'rating' escaped; without ratings every row is a view."""
     path = write(tmp_path, "user_id:token\titem_id:token\ttimestamp:float\n1\t2\t881250949\n", "x.inter")
-    with pytest.raises(DataError):
+    for options in (ReadOptions(), ReadOptions(preset="movielens")):
+        timeline = load_events(path, options)
+        assert timeline.events["event_type"].astype(str).tolist() == ["view"]
+
+
+def test_movielens_preset_on_another_layout_is_a_data_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "a,b,c\n1,2,3\n")
+    with pytest.raises(DataError, match="user_id"):
         load_events(path, ReadOptions(preset="movielens"))
 
 
