@@ -365,3 +365,15 @@ def test_taobao_preset_on_four_columns_is_a_data_error(tmp_path: Path) -> None:
     path = write(tmp_path, "1,2,3,pv\n4,5,6,buy\n", "UserBehavior.csv")
     with pytest.raises(DataError, match="5 columns"):
         load_events(path, ReadOptions(preset="taobao"))
+
+
+@pytest.mark.parametrize("position", [0, 30])
+def test_quoted_last_field_with_quotes_keeps_the_comma_delimiter(tmp_path: Path, position: int) -> None:
+    """B10 in /tmp/loader_bugs.md: csv.Sniffer chose SPACE for `...,"Shoe ""Pro"" edition"` lines."""
+    header = "user_id,item_id,timestamp,event_type,item_name\n"
+    plain = [f"u{i},i{i},{T0 + i},view,Plain name {i}\n" for i in range(100)]
+    quoted = f'u0,i0,{T0 - 1},view,"Trail shoe ""Pro"" edition, size 42"\n'
+    lines = [*plain[:position], quoted, *plain[position:]]
+    timeline = load_events(write(tmp_path, header + "".join(lines)))
+    assert len(timeline) == 101
+    assert 'Trail shoe "Pro" edition, size 42' in set(timeline.events["item_name"])
