@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,7 @@ import pandas as pd
 
 from engine.graph.config import GraphConfig
 from engine.graph.delta import CO, IN, EdgeArrays, GraphDelta
-from engine.graph.store import KeyedStore
+from engine.graph.store import KeyedStore, decay_factor
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data, HeteroData
@@ -84,11 +83,6 @@ def _grow_rows(arr: np.ndarray, rows: int, fill: Any) -> np.ndarray:
     grown = np.full((max(rows, 2 * len(arr), 64), *arr.shape[1:]), fill, dtype=arr.dtype)
     grown[: len(arr)] = arr
     return grown
-
-
-def _hash64(text: str) -> int:
-    """A 64-bit hash of a string, the same in every process (unlike ``hash``); never 0 ("no session")."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") or 1
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -172,7 +166,7 @@ class InterestGraph:
         # Each user's last max_links events, oldest first: [users, K]
         self._hist_item = np.empty((0, k), dtype=np.int64)
         self._hist_time = np.empty((0, k), dtype=np.float64)
-        self._hist_session = np.empty((0, k), dtype=np.uint64)
+        self._hist_session = np.empty((0, k), dtype=object)  # session id or None
         self._hist_strength = np.empty((0, k), dtype=np.float64)
         self._hist_len = np.empty(0, dtype=np.int64)
         self._edges = KeyedStore()  # key (low item << 32 | high item) -> co-occurrence weight
@@ -209,7 +203,7 @@ class InterestGraph:
         user = users[user_codes]  # [n]
         item = items[item_codes]  # [n]
         strength = self._strengths(_column(frame, "event_type"))  # [n]
-        session = self._sessions(_column(frame, "session_id"), len(times))  # [n] uint64, 0 = none
+        session = _column(frame, "session_id") if cfg.respect_sessions else None  # [n] str or None
 
         names = _column(frame, "item_name")
         if names is not None:
@@ -318,18 +312,27 @@ class InterestGraph:
             i: (lab if lab is not None else i) for i, lab in zip(ids.tolist(), labels.tolist(), strict=True)
         }
 
-    def co_edge_arrays(self, now: TimeLike = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def co_edge_arrays(
+        self, now: TimeLike = None, touching: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Co-occurrence edges at or above the threshold at ``now``, each once: ``(low, high, weight)``
-        with graph item indices ``low < high`` ([E] int64) and decayed weights ([E] float64)."""
+        with graph item indices ``low < high`` ([E] int64) and decayed weights ([E] float64). With
+        ``touching`` (graph item indices), only the edges with an end among them."""
         t = self._resolve_time(now)
         n = len(self._edges)
         if n == 0 or math.isnan(t):
             empty = np.empty(0, dtype=np.int64)
             return empty, empty.copy(), np.empty(0, dtype=np.float64)
-        weight = self._edges.decayed(t, self.config.half_life_s)
+        low, high = split_keys(self._edges.keys[:n])
+        weight, time = self._edges.weight[:n], self._edges.time[:n]
+        if touching is not None:
+            mark = np.zeros(self.num_items, dtype=bool)  # [items]: a gather beats np.isin on big E
+            mark[touching[touching >= 0]] = True
+            near = mark[low] | mark[high]
+            low, high, weight, time = low[near], high[near], weight[near], time[near]
+        weight = weight * decay_factor(t - time, self.config.half_life_s)
         alive = weight >= self.config.prune_threshold
-        low, high = split_keys(self._edges.keys[:n][alive])
-        return low, high, weight[alive]
+        return low[alive], high[alive], weight[alive]
 
     def edges(self, now: TimeLike = None, include_categories: bool = True) -> pd.DataFrame:
         """All edges as a frame (``source``, ``target``, ``kind``, ``weight`` decayed to ``now``), each
@@ -344,14 +347,13 @@ class InterestGraph:
     def neighbours(self, item_id: str, k: int = 10, now: TimeLike = None) -> pd.DataFrame:
         """The ``k`` strongest co-occurrence neighbours of one item: columns ``item_id``, ``weight``."""
         idx = self._items.index.get(str(item_id), -1)
-        low, high, weight = self.co_edge_arrays(now)
-        hit = (low == idx) | (high == idx)
-        other = np.where(low[hit] == idx, high[hit], low[hit])
-        order = np.lexsort((other, -weight[hit]))[:k]
+        low, high, weight = self.co_edge_arrays(now, touching=np.array([idx]))
+        other = np.where(low == idx, high, low)
+        order = np.lexsort((other, -weight))[:k]
         return pd.DataFrame(
             {
                 "item_id": pd.Series(self._items.ids()[other[order]], dtype="str"),
-                "weight": weight[hit][order],
+                "weight": weight[order],
             }
         )
 
@@ -360,17 +362,14 @@ class InterestGraph:
         decayed like edges), ``last_time`` (unix seconds); strongest first."""
         u = self._users.index.get(str(user_id), -1)
         store = self._user_items
-        n = len(store)
-        users, items = split_keys(store.keys[:n])
-        mine = np.flatnonzero(users == u)
+        mine = store.slots_between(u << 32, (u + 1) << 32) if u >= 0 else np.empty(0, dtype=np.int64)
+        items = split_keys(store.keys[mine])[1]
         t = self._resolve_time(now)
-        weight = store.weight[mine] * np.exp2(
-            -np.maximum(t - store.time[mine], 0.0) / self.config.half_life_s
-        )
-        order = np.lexsort((items[mine], -weight))
+        weight = store.weight[mine] * decay_factor(t - store.time[mine], self.config.half_life_s)
+        order = np.lexsort((items, -weight))
         return pd.DataFrame(
             {
-                "item_id": pd.Series(self._items.ids()[items[mine][order]], dtype="str"),
+                "item_id": pd.Series(self._items.ids()[items[order]], dtype="str"),
                 "weight": weight[order],
                 "last_time": store.time[mine][order],
             }
@@ -409,7 +408,7 @@ class InterestGraph:
         self._item_label = _grow_rows(self._item_label, n_items, None)
         self._hist_item = _grow_rows(self._hist_item, n_users, -1)
         self._hist_time = _grow_rows(self._hist_time, n_users, 0.0)
-        self._hist_session = _grow_rows(self._hist_session, n_users, 0)
+        self._hist_session = _grow_rows(self._hist_session, n_users, None)
         self._hist_strength = _grow_rows(self._hist_strength, n_users, 0.0)
         self._hist_len = _grow_rows(self._hist_len, n_users, 0)
         assert self._hist_item.shape[1] == k
@@ -420,16 +419,6 @@ class InterestGraph:
         codes, uniques = factorize(event_type)
         table = np.array([self.config.strength(str(v)) for v in uniques] + [self.config.default_strength])
         return table[codes]  # code -1 (missing) picks the default, last in the table
-
-    def _sessions(self, session_id: np.ndarray | None, n: int) -> np.ndarray:
-        """Session ids hashed to uint64 (0: no session, or sessions ignored): [n]."""
-        if not self.config.respect_sessions or session_id is None:
-            return np.zeros(n, dtype=np.uint64)
-        codes, uniques = factorize(session_id)
-        if not len(uniques):
-            return np.zeros(len(codes), dtype=np.uint64)
-        hashed = np.fromiter((_hash64(str(v)) for v in uniques.tolist()), np.uint64, len(uniques))
-        return np.where(codes >= 0, hashed[np.maximum(codes, 0)], np.uint64(0)).astype(np.uint64)
 
     def _update_categories(
         self, category: np.ndarray | None, item_codes: np.ndarray, items: np.ndarray
@@ -461,11 +450,14 @@ class InterestGraph:
         user: np.ndarray,
         item: np.ndarray,
         times: np.ndarray,
-        session: np.ndarray,
+        session: np.ndarray | None,
         strength: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Co-occurring pairs of this slice, each new event with up to ``max_links`` earlier events of its
-        user (carried over from earlier slices where needed): (low item, high item, time, amount)."""
+        user (carried over from earlier slices where needed): (low item, high item, time, amount).
+
+        ``session`` holds the slice's session ids ([n] object, None where missing; None: no column).
+        """
         cfg = self.config
         K = self._hist_item.shape[1]
         slice_users = np.unique(user)
@@ -480,7 +472,13 @@ class InterestGraph:
         u = all_user[perm]
         it = np.concatenate([self._hist_item[rows, cols], item])[perm]
         t = np.concatenate([self._hist_time[rows, cols], times])[perm]
-        s = np.concatenate([self._hist_session[rows, cols], session])[perm]
+        carried_session = self._hist_session[rows, cols]  # [n_carry] object
+        if session is None:
+            session = np.full(len(user), None, dtype=object)
+        session_ids = np.concatenate([carried_session, session])[perm]  # [M] object, kept for later slices
+        # Sessions as codes, -1 for none (matches any session). Carried events are only compared with new
+        # ones, so coding them together with the slice suffices.
+        s = factorize(session_ids)[0]  # [M]
         st = np.concatenate([self._hist_strength[rows, cols], strength])[perm]
         is_new = perm >= n_carry
         M = len(u)
@@ -490,7 +488,7 @@ class InterestGraph:
             ok = (u[k:] == u[:-k]) & is_new[k:] & (it[k:] != it[:-k]) & (t[k:] - t[:-k] <= cfg.window_s)
             if cfg.respect_sessions:
                 s_cur, s_prev = s[k:], s[:-k]
-                ok &= (s_cur == s_prev) | (s_cur == 0) | (s_prev == 0)
+                ok &= (s_cur == s_prev) | (s_cur == -1) | (s_prev == -1)
             a, b = it[:-k][ok], it[k:][ok]
             lows.append(np.minimum(a, b))
             highs.append(np.maximum(a, b))
@@ -508,7 +506,7 @@ class InterestGraph:
             row = u[keep]
             self._hist_item[row, col] = it[keep]
             self._hist_time[row, col] = t[keep]
-            self._hist_session[row, col] = s[keep]
+            self._hist_session[row, col] = session_ids[keep]
             self._hist_strength[row, col] = st[keep]
             self._hist_len[u[ends]] = kept
 

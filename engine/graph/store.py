@@ -1,16 +1,17 @@
 """KeyedStore: int64 key -> (weight, last-update time) with lazy exponential decay, all in numpy arrays.
 
-Keys live in growable arrays (one slot per key); lookups go through a sorted copy of the keys
-(``np.searchsorted``) plus a small dict of keys added since that copy was last rebuilt, so a slice of
-events costs O(slice log E) and no Python object is kept per key.
+Keys live in growable arrays (one slot per key); lookups binary-search two sorted copies of the keys
+(``np.searchsorted``): a large main index and a small one of recent keys, merged into the main one
+when it grows past an eighth of it. Inserting m keys costs O(m log m + recent) memory moves, merging
+O(E), amortised O(log E) per key; no Python object is kept per key.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Rebuild the sorted index once the recent-keys dict holds this many keys plus an eighth of the store:
-# amortised O(log E) per key, and the Python dict stays small.
+# Merge the recent-keys index into the main one once it holds this many keys plus an eighth of the main
+# one: inserts then move O(E / 8) memory at most, and merges (O(E)) are rare.
 _PENDING_MIN = 4096
 _PENDING_SHARE = 8
 
@@ -18,6 +19,16 @@ _PENDING_SHARE = 8
 def decay_factor(age_s: np.ndarray | float, half_life_s: float) -> np.ndarray:
     """``2 ** (-age / half_life)``; a negative age (reading before the last update) counts as 0."""
     return np.exp2(-np.maximum(np.asarray(age_s, dtype=np.float64), 0.0) / half_life_s)
+
+
+def _merge(
+    sorted_keys: np.ndarray, sorted_slots: np.ndarray, keys: np.ndarray, slots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A sorted index with (absent) ``keys`` added: O(len(index) + m log m)."""
+    order = np.argsort(keys)
+    keys, slots = np.asarray(keys, dtype=np.int64)[order], slots[order]
+    pos = np.searchsorted(sorted_keys, keys)
+    return np.insert(sorted_keys, pos, keys), np.insert(sorted_slots, pos, slots)
 
 
 class KeyedStore:
@@ -28,9 +39,9 @@ class KeyedStore:
         self.keys = np.empty(capacity, dtype=np.int64)
         self.weight = np.empty(capacity, dtype=np.float64)  # weight at ``time``
         self.time = np.empty(capacity, dtype=np.float64)  # last update, unix seconds
-        self._sorted_keys = np.empty(0, dtype=np.int64)
-        self._sorted_slots = np.empty(0, dtype=np.int64)
-        self._pending: dict[int, int] = {}
+        empty = np.empty(0, dtype=np.int64)
+        self._main_keys, self._main_slots = empty, empty  # sorted keys, their slots
+        self._recent_keys, self._recent_slots = empty, empty
 
     def __len__(self) -> int:
         return self.size
@@ -39,16 +50,27 @@ class KeyedStore:
         """Slot of each key, -1 where absent: [n] int64."""
         keys = np.asarray(keys, dtype=np.int64)
         slots = np.full(len(keys), -1, dtype=np.int64)
-        if len(self._sorted_keys):
-            pos = np.searchsorted(self._sorted_keys, keys)
-            pos_c = np.minimum(pos, len(self._sorted_keys) - 1)
-            hit = self._sorted_keys[pos_c] == keys
-            slots[hit] = self._sorted_slots[pos_c[hit]]
-        if self._pending:
-            miss = np.flatnonzero(slots < 0)
-            get = self._pending.get
-            slots[miss] = np.fromiter((get(k, -1) for k in keys[miss].tolist()), np.int64, len(miss))
+        for sorted_keys, sorted_slots in (
+            (self._main_keys, self._main_slots),
+            (self._recent_keys, self._recent_slots),
+        ):
+            if len(sorted_keys):
+                pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+                hit = sorted_keys[pos] == keys
+                slots[hit] = sorted_slots[pos[hit]]
         return slots
+
+    def slots_between(self, low: int, high: int) -> np.ndarray:
+        """Slots of the keys ``low <= key < high``, in key order: O(log E + found)."""
+        found = []
+        for sorted_keys, sorted_slots in (
+            (self._main_keys, self._main_slots),
+            (self._recent_keys, self._recent_slots),
+        ):
+            a, b = np.searchsorted(sorted_keys, [low, high])
+            found.append(sorted_slots[a:b])
+        slots = np.concatenate(found)
+        return slots[np.argsort(self.keys[slots])]
 
     def insert(self, keys: np.ndarray, weight: np.ndarray, time: np.ndarray) -> np.ndarray:
         """Append new (absent, unique) keys; returns their slots."""
@@ -59,10 +81,12 @@ class KeyedStore:
         self.weight[slots] = weight
         self.time[slots] = time
         self.size += n
-        if len(self._pending) + n > _PENDING_MIN + len(self._sorted_keys) // _PENDING_SHARE:
-            self._rebuild_index()
-        else:
-            self._pending.update(zip(np.asarray(keys).tolist(), slots.tolist(), strict=True))
+        self._recent_keys, self._recent_slots = _merge(self._recent_keys, self._recent_slots, keys, slots)
+        if len(self._recent_keys) > _PENDING_MIN + len(self._main_keys) // _PENDING_SHARE:
+            self._main_keys, self._main_slots = _merge(
+                self._main_keys, self._main_slots, self._recent_keys, self._recent_slots
+            )
+            self._recent_keys = self._recent_slots = np.empty(0, dtype=np.int64)
         return slots
 
     def accumulate(
@@ -118,10 +142,9 @@ class KeyedStore:
 
     def _rebuild_index(self) -> None:
         live = self.keys[: self.size]
-        order = np.argsort(live, kind="stable")
-        self._sorted_keys = live[order]
-        self._sorted_slots = order.astype(np.int64)
-        self._pending = {}
+        order = np.argsort(live)
+        self._main_keys, self._main_slots = live[order], order.astype(np.int64)
+        self._recent_keys = self._recent_slots = np.empty(0, dtype=np.int64)
 
     def _grow(self, needed: int) -> None:
         if needed <= len(self.keys):

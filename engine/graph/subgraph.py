@@ -42,7 +42,7 @@ def user_subgraph(
     touched = graph.item_index(mine["item_id"].tolist())  # [T] graph indices
     touched_weight = mine["weight"].to_numpy()
 
-    low, high, weight = graph.co_edge_arrays(now)
+    low, high, weight = graph.co_edge_arrays(now, touching=touched)
     low_in, high_in = np.isin(low, touched), np.isin(high, touched)
     one_end = low_in ^ high_in
     other = np.where(low_in, high, low)[one_end]
@@ -68,6 +68,11 @@ def user_subgraph(
         for i, w, t in zip(shown_ids, shown_weight, is_touched, strict=True)
     ]
 
+    # edges among the shown items: those at the touched items (above) and those between neighbours
+    n_low, n_high, n_weight = graph.co_edge_arrays(now, touching=neighbours)
+    between = ~(np.isin(n_low, touched) | np.isin(n_high, touched))  # the others are listed already
+    low, high = np.r_[low, n_low[between]], np.r_[high, n_high[between]]
+    weight = np.r_[weight, n_weight[between]]
     inside = np.isin(low, shown) & np.isin(high, shown)
     edges: list[dict[str, Any]] = [
         {"source": ITEM_PREFIX + a, "target": ITEM_PREFIX + b, "weight": float(w), "kind": "co"}

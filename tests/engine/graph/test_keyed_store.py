@@ -37,3 +37,13 @@ def test_lookup_across_index_rebuilds_and_removal() -> None:
     assert sorted(removed.tolist()) == sorted(keys[::2].tolist())
     assert (store.lookup(keys[::2]) == -1).all()
     assert (store.keys[store.lookup(keys[1::2])] == keys[1::2]).all()
+
+
+def test_slots_between_finds_a_key_range_in_both_indexes() -> None:
+    store = KeyedStore()
+    big = np.arange(0, 20_000, 2, dtype=np.int64)  # merged into the main index
+    store.accumulate(big, np.zeros(len(big)), np.ones(len(big)), 1.0)
+    store.accumulate(np.array([101, 103, 99_999]), np.zeros(3), np.ones(3), 1.0)  # stays recent
+    found = store.keys[store.slots_between(98, 106)]
+    assert found.tolist() == [98, 100, 101, 102, 103, 104]
+    assert len(store.slots_between(50_000, 60_000)) == 0
