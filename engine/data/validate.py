@@ -67,6 +67,24 @@ def parse_timestamps(raw: pd.Series) -> pd.Series:
     return result
 
 
+def far_outside(secs: np.ndarray) -> np.ndarray:
+    """Stray times: outside Tukey's far-out fence AND cut off from the bulk of the log by a wide gap.
+
+    Fence: [Q1 - k*IQR, Q3 + k*IQR] with k = OUTLIER_IQRS (quartiles do not move with a few stray rows,
+    so this works on small files). A long but continuous tail (a log that grew) is not stray: rows are
+    only flagged when no run of events with gaps under k*IQR connects them to the median.
+    """
+    q1, median, q3 = np.quantile(secs, [0.25, 0.5, 0.75])
+    reach = max(q3 - q1, MIN_IQR_S) * OUTLIER_IQRS
+    order = np.argsort(secs, kind="stable")
+    ordered = secs[order]
+    cluster = np.r_[0, np.cumsum(np.diff(ordered) > reach)]  # [n] id of each run of close events
+    core = cluster[np.searchsorted(ordered, median, side="left").clip(max=len(ordered) - 1)]
+    stray = np.empty(len(secs), dtype=bool)
+    stray[order] = cluster != core
+    return stray & ((secs < q1 - reach) | (secs > q3 + reach))
+
+
 def canonical_event_types(raw: pd.Series, event_map: dict[str, str] | None = None) -> pd.Series:
     """Lower-case event names mapped through ``event_map`` then the known synonyms; others kept."""
     mapping = {**EVENT_SYNONYMS, **{k.lower(): v.lower() for k, v in (event_map or {}).items()}}
@@ -163,10 +181,7 @@ def normalize(
 
     if drop_outliers and len(frame) >= 8:
         secs = (frame["timestamp"] - EPOCH).dt.total_seconds().to_numpy()
-        q1, q3 = np.quantile(secs, [0.25, 0.75])
-        fence = max(q3 - q1, MIN_IQR_S) * OUTLIER_IQRS
-        far = (secs < q1 - fence) | (secs > q3 + fence)
-        drop(far, "rows with timestamps far outside the rest", "timestamp")
+        drop(far_outside(secs), "rows with timestamps far outside the rest", "timestamp")
 
     if len(frame) == 0:
         raise DataError(f"no valid event rows remain ({report.rows_dropped} dropped)", path=source)
