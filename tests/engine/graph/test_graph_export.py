@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import DAY, events
+from graph_test_events import DAY, events
 
 from engine.graph import GraphConfig, InterestGraph
 

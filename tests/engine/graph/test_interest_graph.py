@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DAY, HOUR, events
+from graph_test_events import DAY, HOUR, events
 
 from engine.graph import GraphConfig, GraphDelta, InterestGraph
 

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import events
+from graph_test_events import events
 
 from engine.graph import GraphConfig, InterestGraph
 

@@ -1,11 +1,11 @@
-"""Helpers for the graph tests: small event frames through the real validator."""
+"""Helpers for the graph tests: small event frames through the real validator.
+
+(A uniquely named module, not conftest.py, so that ``import`` finds it whatever other test folders hold.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
-import pytest
 
 from engine.data.validate import normalize
 
@@ -19,8 +19,3 @@ def events(
     """Validated, time-sorted events (as ``Timeline.events``) from tuples; timestamps in unix seconds."""
     raw = pd.DataFrame(rows, columns=list(columns))
     return normalize(raw, "test", drop_outliers=False).events
-
-
-@pytest.fixture
-def make_events() -> Callable[..., pd.DataFrame]:
-    return events
