@@ -377,3 +377,12 @@ def test_quoted_last_field_with_quotes_keeps_the_comma_delimiter(tmp_path: Path,
     timeline = load_events(write(tmp_path, header + "".join(lines)))
     assert len(timeline) == 101
     assert 'Trail shoe "Pro" edition, size 42' in set(timeline.events["item_name"])
+
+
+@pytest.mark.parametrize("body", ["u1,i1,1700000000,view,a\rb\n", "u1\r,i1,1700000000,view,x\n"])
+def test_bare_carriage_return_is_not_a_crash(tmp_path: Path, body: str) -> None:
+    """B11 in /tmp/loader_bugs.md: csv.reader's "new-line character seen in unquoted field" escaped."""
+    path = write(tmp_path, ("user_id,item_id,timestamp,event_type,item_name\n" + body).encode())
+    outcome = load_or_error(path)
+    if isinstance(outcome, Timeline):
+        assert outcome.report.rows_read >= 1
