@@ -8,6 +8,7 @@ step for one user (``InterestModel.memory.step``), never a re-embedding of the c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +46,16 @@ class GNNRecommender(Recommender):
         model_config: ModelConfig | None = None,
         train_config: TrainConfig | None = None,
         graph_config: GraphConfig | None = None,
+        *,
+        seed: int | None = None,
+        device: str | None = None,
     ) -> None:
+        """``seed``/``device`` (the registry's keywords) override those of ``train_config``."""
         super().__init__()
         self.model_config = model_config or ModelConfig()
-        self.train_config = train_config or TrainConfig(progress=False)
+        train_config = train_config or TrainConfig(progress=False)
+        overrides = {k: v for k, v in (("seed", seed), ("device", device)) if v is not None}
+        self.train_config = replace(train_config, **overrides) if overrides else train_config
         self.graph_config = graph_config
         self.checkpoint: Checkpoint | None = None
         self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order
