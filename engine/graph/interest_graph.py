@@ -86,10 +86,14 @@ def _grow_rows(arr: np.ndarray, rows: int, fill: Any) -> np.ndarray:
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
-    """A column as a numpy object array with None for missing values (None when there is no column)."""
+    """A column as a numpy object array of str with None for missing values (None when there is no
+    column); ids given as numbers become their str form, as everywhere in the engine."""
     if name not in frame.columns:
         return None
-    return frame[name].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    col = frame[name]
+    if not (pd.api.types.is_string_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype)):
+        col = col.astype("str")
+    return col.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
 
 
 # Below this many values a dict beats pandas' hashing (whose fixed cost dominates one-event slices).

@@ -300,3 +300,35 @@ def test_delta_summary_counts() -> None:
     assert isinstance(delta, GraphDelta)
     assert delta.summary() == {"added": 1, "reinforced": 0, "removed": 0, "new_items": 2, "new_categories": 0}
     assert delta.time == T0
+
+
+def test_unsorted_slice_is_ordered_by_time_and_numeric_ids_become_strings() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": [7, 7, 7],
+            "item_id": [3, 1, 2],
+            "timestamp": pd.to_datetime([T0 + 2 * HOUR * 2, T0, T0 + 60], unit="s", utc=True),
+            "event_type": ["view", "view", "view"],
+        }
+    )
+    g = InterestGraph(GraphConfig(window_s=HOUR, prune_every_s=None))
+    g.add_events(frame)
+    assert g.item_ids == ["1", "2", "3"]  # time order, not frame order
+    assert set(edge_weights(g)) == {("1", "2")}  # item 3 came 4 hours later
+    g.add_events(frame.iloc[:1].assign(timestamp=pd.Timestamp(T0 + 5 * HOUR, unit="s", tz="UTC"), item_id=1))
+    assert g.num_items == 3  # "1" again, not a new node
+    assert set(edge_weights(g)) == {("1", "2"), ("1", "3")}
+
+
+def test_real_movielens_sample_builds(shared_data) -> None:
+    from engine.data.load import ReadOptions, load_events
+
+    timeline = load_events(shared_data / "ml-100k", ReadOptions(preset="movielens"))
+    g = InterestGraph(GraphConfig(half_life_s=365 * DAY, prune_every_s=None))
+    delta = g.add_events(timeline.events)
+    assert g.num_items == timeline.n_items
+    assert len(delta.new_items) == timeline.n_items
+    assert g.num_edges > 10_000
+    data = g.to_pyg()
+    assert data.edge_index.max() < data.num_nodes
+    assert g.user_subgraph(str(timeline.events["user_id"].iloc[0]))["nodes"]
