@@ -18,7 +18,7 @@ import pandas as pd
 from engine.data.errors import DataError
 from engine.data.schema import COLUMN_SYNONYMS, SOURCE_ROW
 
-DELIMITERS = ",\t;| "
+DELIMITERS = ",\t;| "  # in order of preference
 SNIFF_BYTES = 64 * 1024  # enough lines to see the delimiter, small enough to sniff instantly
 
 
@@ -61,23 +61,36 @@ def strip_type_suffix(name: str) -> str:
 
 
 def sniff_delimiter(text: str, path: Path) -> str:
-    """The field delimiter, chosen by csv.Sniffer among , TAB ; | and space."""
-    sample = "\n".join(text[:SNIFF_BYTES].splitlines()[:50])
+    """The field delimiter: of , TAB ; | space, the one whose lines most often have as many fields as the
+    first line (at least two); ties go to the earlier candidate.
+
+    Each candidate parses the sample with csv.reader (so quoted fields with delimiters or doubled quotes
+    count right); csv.Sniffer is only the fallback, since its quote heuristic misreads lines that end in
+    a quoted field such as ``"Shoe ""Pro"" edition"``.
+    """
+    sample = text[:SNIFF_BYTES]
+    if len(text) > SNIFF_BYTES:
+        sample = sample[: sample.rfind("\n") + 1] or sample  # whole lines only
+    best, best_share = "", 0.0
+    for delimiter in DELIMITERS:
+        try:  # newline="": a bare CR ends a line, as it does for pandas
+            rows = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            counts = [len(row) for row in rows if row][:50]
+        except csv.Error:
+            continue
+        if counts and counts[0] >= 2 and counts.count(counts[0]) / len(counts) > best_share:
+            best, best_share = delimiter, counts.count(counts[0]) / len(counts)
+    if best:
+        return best
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        # One column, or no consistent delimiter: the most common candidate in the first line, if any.
-        first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        if counts[best] == 0:
-            raise DataError(
-                "could not find a field delimiter (tried , TAB ; | space): an event needs at least "
-                "user, item, time and type columns",
-                path=str(path),
-                row=1,
-            ) from None
-        return best
+        raise DataError(
+            "could not find a field delimiter (tried , TAB ; | space): an event needs at least "
+            "user, item, time and type columns",
+            path=str(path),
+            row=1,
+        ) from None
 
 
 def first_row(text: str, delimiter: str) -> list[str]:
