@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from engine.graph.columns import IdMap, column_values, event_seconds, factorize, grow_rows, last_per_code
 from engine.graph.config import GraphConfig
 from engine.graph.delta import CO, IN, EdgeArrays, GraphDelta
-from engine.graph.store import KeyedStore, decay_factor
+from engine.graph.history import RecentEvents
+from engine.graph.store import KeyedStore, decay_factor, pair_keys, split_keys
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data, HeteroData
@@ -18,118 +20,6 @@ if TYPE_CHECKING:
 # Anything accepted as a point in time: unix seconds, a timestamp, or None for "the latest event".
 TimeLike = float | int | pd.Timestamp | None
 IdList = list[str] | np.ndarray | pd.Index
-
-_LOW32 = np.int64(0xFFFFFFFF)
-
-
-def pair_keys(high: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """Two non-negative int32-range index arrays packed into one int64 key each."""
-    return (np.asarray(high, dtype=np.int64) << 32) | np.asarray(low, dtype=np.int64)
-
-
-def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`pair_keys`."""
-    return keys >> 32, keys & _LOW32
-
-
-_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
-
-
-def event_seconds(col: pd.Series) -> np.ndarray:
-    """A timestamp column (datetime, tz-aware or naive as UTC, or unix seconds) as float64 seconds."""
-    if pd.api.types.is_datetime64_any_dtype(col):
-        ticks = col.array.asi8  # epoch ticks in the column's unit, [n] int64
-        dtype = col.dtype
-        unit = (
-            dtype.unit if isinstance(dtype, pd.DatetimeTZDtype) else np.datetime_data(np.dtype(str(dtype)))[0]
-        )
-        return ticks.astype(np.float64) / _PER_SECOND[unit]
-    return pd.to_numeric(col).to_numpy(dtype=np.float64)
-
-
-class _Ids:
-    """An append-only str id <-> dense index map, with the ids also as a numpy object array."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.array = np.empty(0, dtype=object)
-        self.size = 0
-
-    def add(self, ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """Indices of ``ids`` (distinct), assigning new ones in order; also returns the new ids."""
-        get = self.index.get
-        out = np.fromiter((get(v, -1) for v in ids.tolist()), np.int64, len(ids))
-        fresh = [str(v) for v in np.asarray(ids)[out < 0].tolist()]
-        if fresh:
-            start = self.size
-            self.index.update(zip(fresh, range(start, start + len(fresh)), strict=True))
-            if self.size + len(fresh) > len(self.array):
-                grown = np.empty(max(self.size + len(fresh), 2 * len(self.array), 64), dtype=object)
-                grown[: self.size] = self.array[: self.size]
-                self.array = grown
-            self.array[start : start + len(fresh)] = fresh
-            self.size += len(fresh)
-            out[out < 0] = np.arange(start, start + len(fresh))
-        return out, fresh
-
-    def ids(self) -> np.ndarray:
-        return self.array[: self.size]
-
-
-def _grow_rows(arr: np.ndarray, rows: int, fill: Any) -> np.ndarray:
-    """``arr`` with at least ``rows`` rows (doubling), new rows set to ``fill``."""
-    if rows <= len(arr):
-        return arr
-    grown = np.full((max(rows, 2 * len(arr), 64), *arr.shape[1:]), fill, dtype=arr.dtype)
-    grown[: len(arr)] = arr
-    return grown
-
-
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
-    """A column as a numpy object array of str with None for missing values (None when there is no
-    column); ids given as numbers become their str form, as everywhere in the engine."""
-    if name not in frame.columns:
-        return None
-    col = frame[name]
-    if not (pd.api.types.is_string_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype)):
-        col = col.astype("str")
-    return col.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-
-
-# Below this many values a dict beats pandas' hashing (whose fixed cost dominates one-event slices).
-_SMALL = 64
-
-
-def factorize(values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Codes ([n] int64, -1 for missing) and distinct values in order of first appearance (object)."""
-    if values is None:
-        raise ValueError("events need user_id and item_id columns")
-    if len(values) <= _SMALL:
-        seen: dict[Any, int] = {}
-        codes = np.fromiter(
-            (-1 if v is None else seen.setdefault(v, len(seen)) for v in values.tolist()),
-            np.int64,
-            len(values),
-        )
-        return codes, np.array(list(seen), dtype=object).reshape(-1)
-    codes, uniques = pd.factorize(values)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
-
-def _last_per_code(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each code, its last value that is not missing (None, or -1 for codes), in row order."""
-    present = (
-        np.array([v is not None for v in values.tolist()], dtype=bool)
-        if values.dtype == object
-        else values >= 0
-    )
-    if not present.any():
-        return np.empty(0, dtype=np.int64), values[:0]
-    c = codes[present]
-    v = values[present]
-    rev_first = np.unique(c[::-1], return_index=True)[1]
-    last = len(c) - 1 - rev_first
-    return c[last], v[last]
 
 
 class InterestGraph:
@@ -161,18 +51,12 @@ class InterestGraph:
 
     def __init__(self, config: GraphConfig | None = None) -> None:
         self.config = config or GraphConfig()
-        self._items = _Ids()
-        self._categories = _Ids()
-        self._users = _Ids()
+        self._items = IdMap()
+        self._categories = IdMap()
+        self._users = IdMap()
         self._item_category = np.empty(0, dtype=np.int64)  # [items] category index, -1 none
         self._item_label = np.empty(0, dtype=object)  # [items] name or None
-        k = max(self.config.max_links, 1)
-        # Each user's last max_links events, oldest first: [users, K]
-        self._hist_item = np.empty((0, k), dtype=np.int64)
-        self._hist_time = np.empty((0, k), dtype=np.float64)
-        self._hist_session = np.empty((0, k), dtype=object)  # session id or None
-        self._hist_strength = np.empty((0, k), dtype=np.float64)
-        self._hist_len = np.empty(0, dtype=np.int64)
+        self._recent = RecentEvents(self.config.max_links)  # each user's last events, for linking
         self._edges = KeyedStore()  # key (low item << 32 | high item) -> co-occurrence weight
         self._user_items = KeyedStore()  # key (user << 32 | item) -> interest weight
         self._latest = math.nan
@@ -199,27 +83,29 @@ class InterestGraph:
                 f"events must be added in time order: slice starts at {times[0]}, graph is at {self._latest}"
             )
 
-        user_codes, user_uniques = factorize(_column(frame, "user_id"))
+        user_codes, user_uniques = factorize(column_values(frame, "user_id"))
         users, _ = self._users.add(user_uniques)
-        item_codes, item_uniques = factorize(_column(frame, "item_id"))
+        item_codes, item_uniques = factorize(column_values(frame, "item_id"))
         items, new_items = self._items.add(item_uniques)
         self._grow_nodes()
         user = users[user_codes]  # [n]
         item = items[item_codes]  # [n]
-        strength = self._strengths(_column(frame, "event_type"))  # [n]
-        session = _column(frame, "session_id") if cfg.respect_sessions else None  # [n] str or None
+        strength = self._strengths(column_values(frame, "event_type"))  # [n]
+        session = column_values(frame, "session_id") if cfg.respect_sessions else None  # [n] str or None
 
-        names = _column(frame, "item_name")
+        names = column_values(frame, "item_name")
         if names is not None:
-            codes, last_names = _last_per_code(item_codes, names)
+            codes, last_names = last_per_code(item_codes, names)
             self._item_label[items[codes]] = last_names
         removed_in, added_in, new_categories = self._update_categories(
-            _column(frame, "category"), item_codes, items
+            column_values(frame, "category"), item_codes, items
         )
 
         user_keys = pair_keys(user, item)
         self._user_items.accumulate(user_keys, times, strength, cfg.half_life_s)
-        low, high, t_pair, amount = self._link(user, item, times, session, strength)
+        low, high, t_pair, amount = self._recent.co_occurrences(
+            user, item, times, session, strength, cfg.max_links, cfg.window_s, cfg.respect_sessions
+        )
         keys, slots, existed = self._edges.accumulate(pair_keys(low, high), t_pair, amount, cfg.half_life_s)
         self._latest = float(times[-1])
 
@@ -407,15 +293,9 @@ class InterestGraph:
         return float(now)
 
     def _grow_nodes(self) -> None:
-        n_items, n_users, k = self._items.size, self._users.size, self._hist_item.shape[1]
-        self._item_category = _grow_rows(self._item_category, n_items, -1)
-        self._item_label = _grow_rows(self._item_label, n_items, None)
-        self._hist_item = _grow_rows(self._hist_item, n_users, -1)
-        self._hist_time = _grow_rows(self._hist_time, n_users, 0.0)
-        self._hist_session = _grow_rows(self._hist_session, n_users, None)
-        self._hist_strength = _grow_rows(self._hist_strength, n_users, 0.0)
-        self._hist_len = _grow_rows(self._hist_len, n_users, 0)
-        assert self._hist_item.shape[1] == k
+        self._item_category = grow_rows(self._item_category, self._items.size, -1)
+        self._item_label = grow_rows(self._item_label, self._items.size, None)
+        self._recent.grow(self._users.size)
 
     def _strengths(self, event_type: np.ndarray | None) -> np.ndarray:
         if event_type is None:
@@ -436,7 +316,7 @@ class InterestGraph:
             return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), []
         cat_codes, cat_uniques = factorize(category)
         cat_index, new_categories = self._categories.add(cat_uniques.astype(str).astype(object))
-        codes, last = _last_per_code(item_codes, cat_codes)
+        codes, last = last_per_code(item_codes, cat_codes)
         if not len(codes):
             return EdgeArrays.of(kind=IN), EdgeArrays.of(kind=IN), new_categories
         item_idx = items[codes]
@@ -448,76 +328,6 @@ class InterestGraph:
         self._item_category[item_idx] = new_cat
         added = self._membership_frame(item_idx[changed])
         return removed, added, new_categories
-
-    def _link(
-        self,
-        user: np.ndarray,
-        item: np.ndarray,
-        times: np.ndarray,
-        session: np.ndarray | None,
-        strength: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Co-occurring pairs of this slice, each new event with up to ``max_links`` earlier events of its
-        user (carried over from earlier slices where needed): (low item, high item, time, amount).
-
-        ``session`` holds the slice's session ids ([n] object, None where missing; None: no column).
-        """
-        cfg = self.config
-        K = self._hist_item.shape[1]
-        slice_users = np.unique(user)
-        lens = self._hist_len[slice_users]
-        rows = np.repeat(slice_users, lens)
-        cols = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-        n_carry = len(rows)
-        # The user's carried history then the new events: [M]
-        all_user = np.concatenate([rows, user])
-        all_order = np.concatenate([cols - K, np.arange(len(user))])
-        perm = np.lexsort((all_order, all_user))
-        u = all_user[perm]
-        it = np.concatenate([self._hist_item[rows, cols], item])[perm]
-        t = np.concatenate([self._hist_time[rows, cols], times])[perm]
-        carried_session = self._hist_session[rows, cols]  # [n_carry] object
-        if session is None:
-            session = np.full(len(user), None, dtype=object)
-        session_ids = np.concatenate([carried_session, session])[perm]  # [M] object, kept for later slices
-        # Sessions as codes, -1 for none (matches any session). Carried events are only compared with new
-        # ones, so coding them together with the slice suffices.
-        s = factorize(session_ids)[0]  # [M]
-        st = np.concatenate([self._hist_strength[rows, cols], strength])[perm]
-        is_new = perm >= n_carry
-        M = len(u)
-
-        lows, highs, ts, amounts = [], [], [], []
-        for k in range(1, min(cfg.max_links, M - 1) + 1):
-            ok = (u[k:] == u[:-k]) & is_new[k:] & (it[k:] != it[:-k]) & (t[k:] - t[:-k] <= cfg.window_s)
-            if cfg.respect_sessions:
-                s_cur, s_prev = s[k:], s[:-k]
-                ok &= (s_cur == s_prev) | (s_cur == -1) | (s_prev == -1)
-            a, b = it[:-k][ok], it[k:][ok]
-            lows.append(np.minimum(a, b))
-            highs.append(np.maximum(a, b))
-            ts.append(t[k:][ok])
-            amounts.append((st[:-k][ok] + st[k:][ok]) / 2)
-
-        # Keep each user's last K events for the next slice.
-        if M:
-            ends = np.r_[np.flatnonzero(u[1:] != u[:-1]), M - 1]
-            group = np.repeat(np.arange(len(ends)), np.diff(np.r_[-1, ends]))
-            from_end = ends[group] - np.arange(M)
-            keep = from_end < K
-            kept = np.minimum(np.diff(np.r_[-1, ends]), K)
-            col = (kept[group] - 1 - from_end)[keep]
-            row = u[keep]
-            self._hist_item[row, col] = it[keep]
-            self._hist_time[row, col] = t[keep]
-            self._hist_session[row, col] = session_ids[keep]
-            self._hist_strength[row, col] = st[keep]
-            self._hist_len[u[ends]] = kept
-
-        if not lows:
-            e_i, e_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-            return e_i, e_i.copy(), e_f, e_f.copy()
-        return np.concatenate(lows), np.concatenate(highs), np.concatenate(ts), np.concatenate(amounts)
 
     def _co_frame(self, keys: np.ndarray, weight: np.ndarray) -> EdgeArrays:
         low, high = split_keys(keys)

@@ -16,6 +16,19 @@ _PENDING_MIN = 4096
 _PENDING_SHARE = 8
 
 
+_LOW32 = np.int64(0xFFFFFFFF)
+
+
+def pair_keys(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """Two non-negative int32-range index arrays packed into one int64 key each."""
+    return (np.asarray(high, dtype=np.int64) << 32) | np.asarray(low, dtype=np.int64)
+
+
+def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`pair_keys`."""
+    return keys >> 32, keys & _LOW32
+
+
 def decay_factor(age_s: np.ndarray | float, half_life_s: float) -> np.ndarray:
     """``2 ** (-age / half_life)``; a negative age (reading before the last update) counts as 0."""
     return np.exp2(-np.maximum(np.asarray(age_s, dtype=np.float64), 0.0) / half_life_s)
