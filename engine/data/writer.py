@@ -6,8 +6,10 @@ The events file uses the plain layout the loader reads with no preset and no map
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -54,10 +56,21 @@ def save_events(timeline: Timeline, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = events_frame(timeline)
     if kind == "csv":
-        frame.to_csv(path, index=False)
+        _write_csv(frame, path)
     else:
         frame.to_parquet(path, index=False)
     return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Minimal quoting, except that a bare CR inside a value (which csv writers leave unquoted when lines
+    end in LF) switches to quoting every text value, so no reader can take it for a line end."""
+    text_columns = frame.select_dtypes(exclude="number")
+    has_cr = any(text_columns[c].str.contains("\r", regex=False, na=False).any() for c in text_columns)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(frame.columns) + "\n")
+        quoting: Literal[0, 2] = csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL
+        frame.to_csv(out, index=False, header=False, lineterminator="\n", quoting=quoting)
 
 
 def save_truth(truth: GroundTruth, path: str | Path) -> Path:
