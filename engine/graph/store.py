@@ -12,8 +12,8 @@ import numpy as np
 
 # Merge the recent-keys index into the main one once it holds this many keys plus an eighth of the main
 # one: inserts then move O(E / 8) memory at most, and merges (O(E)) are rare.
-_PENDING_MIN = 4096
-_PENDING_SHARE = 8
+_RECENT_MIN = 4096
+_RECENT_SHARE = 8
 
 
 _LOW32 = np.int64(0xFFFFFFFF)
@@ -95,7 +95,7 @@ class KeyedStore:
         self.time[slots] = time
         self.size += n
         self._recent_keys, self._recent_slots = _merge(self._recent_keys, self._recent_slots, keys, slots)
-        if len(self._recent_keys) > _PENDING_MIN + len(self._main_keys) // _PENDING_SHARE:
+        if len(self._recent_keys) > _RECENT_MIN + len(self._main_keys) // _RECENT_SHARE:
             self._main_keys, self._main_slots = _merge(
                 self._main_keys, self._main_slots, self._recent_keys, self._recent_slots
             )
