@@ -18,6 +18,7 @@ def events_per_day(daily: pd.DataFrame) -> go.Figure:
         y="events",
         color="event_type",
         color_discrete_map=EVENT_COLOURS,
+        category_orders={"event_type": list(EVENT_COLOURS)},
         labels={"day": "Day (UTC)", "events": "Events", "event_type": "Event type"},
     )
     fig.update_layout(
@@ -45,7 +46,13 @@ def event_mix(event_types: dict[str, int]) -> go.Figure:
 
 def events_per_user(counts: pd.Series) -> go.Figure:
     """Histogram of how many events each user has."""
-    fig = px.histogram(counts, x="events", nbins=40, labels={"events": "Events per user"})
+    fig = px.histogram(
+        counts,
+        x="events",
+        nbins=40,
+        labels={"events": "Events per user"},
+        color_discrete_sequence=["#5B4FE9"],
+    )
     fig.update_layout(
         showlegend=False, height=240, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title="Users"
     )

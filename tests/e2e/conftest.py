@@ -48,7 +48,7 @@ def e2e_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from engine.data.writer import save_events
 
     path = tmp_path_factory.mktemp("e2e") / "events.parquet"
-    timeline, _ = generate(SyntheticConfig(users=40, items=300, categories=8, days=20, seed=3))
+    timeline, _ = generate(SyntheticConfig(n_users=40, n_items=300, n_categories=8, days=20, seed=3))
     save_events(timeline, path)
     return path
 

@@ -14,7 +14,10 @@ def test_data_page_renders_summary_and_charts(page, server: str, artifacts: Path
     page.get_by_text("Validation report").wait_for()
     metric_users = page.locator('[data-testid="stMetric"]').filter(has_text="Users")
     assert metric_users.inner_text().split()[-1] == "40"
-    assert page.locator(".js-plotly-plot").count() >= 3  # per-day, event types, per user
+    charts = page.locator(".js-plotly-plot")
+    charts.nth(2).wait_for()  # per-day, event types, per user: plotly draws after the page settles
+    assert charts.count() == 3
+    assert page.locator(".js-plotly-plot .bars path").count() > 0  # the bars were drawn, not empty axes
     page.screenshot(path=str(artifacts / "data-page.png"), full_page=True)
 
 
