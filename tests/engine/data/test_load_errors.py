@@ -281,6 +281,17 @@ def test_a_long_continuous_tail_is_not_an_outlier(tmp_path: Path) -> None:
     assert timeline.report.rows_dropped == 0, timeline.report.to_text()
 
 
+def test_a_large_separate_period_is_not_an_outlier(tmp_path: Path) -> None:
+    """B13 in /tmp/loader_bugs.md: 20% of the rows in a second burst 4 months later are data, not strays."""
+    rng = np.random.default_rng(0)
+    first = T0 + rng.integers(0, 10 * 86_400, size=800)
+    second = T0 + 120 * 86_400 + rng.integers(0, 10 * 86_400, size=200)
+    times = np.sort(np.concatenate([first, second]))
+    rows = "".join(f"u{i % 50},i{i},{t},view,c\n" for i, t in enumerate(times))
+    timeline = load_events(write(tmp_path, HEADER + rows))
+    assert timeline.report.rows_dropped == 0, timeline.report.to_text()
+
+
 @pytest.mark.parametrize("value", ["99999999999999", "10000000000"])
 def test_far_future_timestamp_is_reported_not_a_crash(tmp_path: Path, value: str) -> None:
     """B1 in /tmp/loader_bugs.md: a time past 2262 overflowed nanoseconds in the outlier step."""
