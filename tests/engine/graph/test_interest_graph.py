@@ -19,7 +19,7 @@ def edge_weights(g: InterestGraph, now: float | None = None) -> dict[tuple[str, 
     }
 
 
-def random_events(seed: int, n: int = 400) -> pd.DataFrame:
+def random_events(seed: int, n: int = 250) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     times = T0 + np.sort(rng.integers(0, int(10 * DAY), n)).astype(float)
     users = rng.integers(0, 12, n)
