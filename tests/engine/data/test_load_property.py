@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from pathlib import Path
 
@@ -44,16 +46,22 @@ FIELD = st.one_of(
 
 @st.composite
 def csv_shaped(draw: st.DrawFn) -> str:
-    """Text that looks like a delimited events file: maybe a header, rows of mixed, ragged fields."""
+    """Text that looks like a delimited events file: maybe a header, rows of mixed, ragged fields,
+    written raw or with proper CSV quoting (fields holding delimiters, quotes, CR/LF)."""
     delimiter = draw(st.sampled_from([",", "\t", ";", "|", " "]))
     width = draw(st.integers(1, 6))
-    lines = []
+    rows: list[list[str]] = []
     if draw(st.booleans()):
-        lines.append(delimiter.join(draw(st.lists(HEADER_NAMES, min_size=width, max_size=width))))
+        rows.append(draw(st.lists(HEADER_NAMES, min_size=width, max_size=width)))
     for _ in range(draw(st.integers(0, 25))):
         ragged = draw(st.integers(max(1, width - 1), width + 1)) if draw(st.integers(0, 9)) == 0 else width
-        lines.append(delimiter.join(draw(st.lists(FIELD, min_size=ragged, max_size=ragged))))
-    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n"]))
+        rows.append(draw(st.lists(FIELD, min_size=ragged, max_size=ragged)))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    if draw(st.booleans()):
+        out = io.StringIO()
+        csv.writer(out, delimiter=delimiter, lineterminator=ending).writerows(rows)
+        return out.getvalue()
+    return ending.join(delimiter.join(row) for row in rows) + draw(st.sampled_from(["", ending]))
 
 
 def _check(data: bytes, suffix: str, options: ReadOptions) -> None:
