@@ -131,6 +131,14 @@ class InterestConv(MessagePassing):
         edge_weight: Tensor | None = None,
         return_attention: bool = False,
     ) -> Tensor | tuple[Tensor, tuple[Tensor, Tensor]]:
+        r"""Update every node from its in-neighbours (``edge_index[0]`` -> ``edge_index[1]``).
+
+        Args:
+            x: node states ``[N, F_in]``.
+            edge_index: ``[2, E]``, messages flow from row 0 (:math:`u`) to row 1 (:math:`v`).
+            edge_weight: ``[E]`` positive weights for the :math:`\beta \log w_{vu}` term, or None.
+            return_attention: also return ``(edge_index, alpha)`` with ``alpha`` ``[E, heads]``.
+        """
         H, A = self.heads, self.attention_channels
         att_h = self.lin_att(x).view(-1, H, A)  # W_a h: [N, H, A]
         a_dst = (att_h * self.att_dst).sum(dim=-1)  # [N, H]

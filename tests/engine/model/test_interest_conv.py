@@ -136,3 +136,15 @@ def test_layer_learns_to_attend_to_the_informative_neighbour() -> None:
         opt.step()
     assert conv.att_src.grad is not None
     assert loss_fn().item() < 0.1 * first
+
+
+def test_graph_without_edges_gives_sigma_of_w_h() -> None:
+    conv = example_layer()
+    out, (_, alpha) = conv(H, torch.empty(2, 0, dtype=torch.long), return_attention=True)
+    assert alpha.shape == (0, 1)
+    assert torch.allclose(out, H)
+
+
+def test_edge_weight_length_is_checked() -> None:
+    with pytest.raises(ValueError, match="edge_weight"):
+        example_layer()(H, EDGES, edge_weight=torch.ones(3))
