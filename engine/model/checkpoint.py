@@ -28,7 +28,8 @@ class Checkpoint:
     """Everything ``recommend`` needs without the training data.
 
     ``item_embeddings`` [n_items, d] are computed once at save time over the full training graph;
-    ``popularity`` [n_items] is the recent popularity of the training data (cold-start order).
+    ``popularity`` [n_items] is the recent popularity of the training data (cold-start order);
+    ``trend_half_life_s`` the half-life of the item trend read at scoring time.
     """
 
     model: InterestModel
@@ -40,6 +41,7 @@ class Checkpoint:
     fingerprint: str
     graph_config: GraphConfig
     train_config: dict[str, Any]
+    trend_half_life_s: float = 86_400.0
     sentence_dim: int = 0
     history: list[dict[str, float]] | None = None
 
@@ -58,6 +60,7 @@ class Checkpoint:
             "item_embeddings": self.item_embeddings.detach().cpu(),
             "popularity": torch.from_numpy(np.asarray(self.popularity, dtype=np.float32)),
             "time_origin": float(self.time_origin),
+            "trend_half_life_s": float(self.trend_half_life_s),
             "fingerprint": self.fingerprint,
             "history": list(self.history or []),
         }
@@ -91,6 +94,7 @@ class Checkpoint:
             fingerprint=str(payload["fingerprint"]),
             graph_config=GraphConfig(**payload["graph_config"]),
             train_config=dict(payload["train_config"]),
+            trend_half_life_s=float(payload["trend_half_life_s"]),
             sentence_dim=int(payload["sentence_dim"]),
             history=list(payload.get("history", [])),
         )

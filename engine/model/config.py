@@ -39,6 +39,8 @@ class ModelConfig:
     memory: str = "gru"  # gru | lstm: the recurrent cell of the per-user memory
     time_dim: int = 16  # width of the cosine time encoding of gaps between events
     recent: int = 8  # last events a user state attends over: enough for short-term intent, O(1) per step
+    trend: bool = True  # add each item's recent activity (decayed, past events only) to its embedding
+    trend_half_life_share: float = 0.05  # trend half-life as a share of the training span (RecentPop: 10%)
     event_strength: dict[str, float] = field(default_factory=_default_event_strength)
     # initial per-type weight of an event in the attention and memory update (learned from there);
     # unknown event types start at 1.0 like a view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from engine.model.config import ModelConfig
@@ -17,7 +18,11 @@ class InterestModel(nn.Module):
     .. math::
         Z = \mathrm{Encoder}(X, \mathcal{E}, w)_{\text{items}}, \qquad
         u = \mathrm{Memory}(z_{i_1}, \dots, z_{i_t}), \qquad
-        \mathrm{score}(u, i) = \frac{u^\top z_i}{\lVert u \rVert \lVert z_i \rVert}
+        \mathrm{score}(u, i, s) = \cos\big(u,\; z_i + \lambda_i(s)\, w_{\text{trend}}\big)
+
+    :math:`\lambda_i(s)` is the item's trend at scoring time (:mod:`engine.model.trend`: decayed
+    recent activity, from past events only) and :math:`w_{\text{trend}}` a learned direction, so
+    an item's embedding drifts with its popularity while the score stays a cosine.
 
     Item embeddings depend only on the graph and node features, so they are computed once per
     checkpoint (or per new catalogue) and shared by every user; a new event changes only its user's
@@ -40,6 +45,8 @@ class InterestModel(nn.Module):
         self.features = NodeFeatures(n_items, n_categories, config, sentence_dim)
         self.encoder = GraphEncoder(config)
         self.memory = UserMemory(config)
+        # w: the direction an item's trend level moves its embedding (zero start: no trend until learned)
+        self.trend_direction = nn.Parameter(torch.zeros(config.dim)) if config.trend else None
 
     def item_embeddings(self, graph: GraphInputs) -> Tensor:
         x = self.features(graph.id_codes, graph.text, graph.node_type, graph.sentence)  # [N, d]
@@ -49,6 +56,28 @@ class InterestModel(nn.Module):
         self, z: Tensor, items: Tensor, types: Tensor, times: Tensor, lengths: Tensor
     ) -> tuple[Tensor, MemoryState]:
         return self.memory(z[items], types, times, lengths)
+
+    def at_trend(self, z: Tensor, levels: Tensor) -> Tensor:
+        """Item embeddings at one moment, :math:`z_i + \\lambda_i w`: z [n, d], levels [n] -> [n, d]."""
+        if self.trend_direction is None:
+            return z
+        return z + levels.unsqueeze(-1) * self.trend_direction
+
+    def cosine(self, u: Tensor, z: Tensor, levels: Tensor | None = None) -> Tensor:
+        """:math:`\\cos(u_p, z_c + \\lambda_{pc} w)` for states u [P, d], items z [C, d], levels [P, C].
+
+        Each row may read the trend at its own time, without materialising [P, C, d]:
+        :math:`u \\cdot (z + \\lambda w) = u \\cdot z + \\lambda\\, u \\cdot w` and
+        :math:`\\lVert z + \\lambda w \\rVert^2 = \\lVert z \\rVert^2 + 2\\lambda\\, z \\cdot w
+        + \\lambda^2 \\lVert w \\rVert^2`.
+        """
+        w = self.trend_direction
+        if levels is None or w is None:
+            return self.scores(u, z)
+        u = nn.functional.normalize(u, dim=-1)
+        numerator = u @ z.T + levels * (u @ w).unsqueeze(-1)  # [P, C]
+        norm2 = (z * z).sum(-1) + 2 * levels * (z @ w) + levels.square() * (w @ w)  # [P, C]
+        return numerator / norm2.clamp_min(1e-12).sqrt()
 
     @staticmethod
     def scores(u: Tensor, z: Tensor) -> Tensor:

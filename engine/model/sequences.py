@@ -19,7 +19,8 @@ class SequenceBatch:
 
     ``items`` [B, L] rows of the item-embedding table, ``types`` [B, L] event-type codes, ``times`` [B, L]
     float32 seconds relative to the batch's earliest event, ``repeat`` [B, L] whether the user had
-    already touched the item earlier, ``lengths`` [B].
+    already touched the item earlier, ``lengths`` [B], ``rows`` [B, L] each position's event row in the
+    UserSequences arrays (0 at padding).
     """
 
     items: Tensor
@@ -27,6 +28,7 @@ class SequenceBatch:
     times: Tensor
     repeat: Tensor
     lengths: Tensor
+    rows: Tensor
 
     def to(self, device: torch.device | str) -> SequenceBatch:
         return SequenceBatch(*(getattr(self, f).to(device) for f in self.__dataclass_fields__))
@@ -96,6 +98,7 @@ class UserSequences:
             torch.from_numpy(times.astype(np.float32)),
             torch.from_numpy(repeat),
             torch.from_numpy(lengths.astype(np.int64)),
+            torch.from_numpy(source.astype(np.int64)),
         )
 
 

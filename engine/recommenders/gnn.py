@@ -23,6 +23,7 @@ from engine.model.memory import MemoryState
 from engine.model.model import InterestModel
 from engine.model.replay import replay_users
 from engine.model.sequences import UserSequences
+from engine.model.trend import ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import recent_popularity
 from engine.training.config import TrainConfig
@@ -54,11 +55,15 @@ class GNNRecommender(Recommender):
         super().__init__()
         self.model_config = model_config or ModelConfig()
         train_config = train_config or TrainConfig(progress=False)
-        overrides = {k: v for k, v in (("seed", seed), ("device", device)) if v is not None}
-        self.train_config = replace(train_config, **overrides) if overrides else train_config
+        if seed is not None:
+            train_config = replace(train_config, seed=seed)
+        if device is not None:
+            train_config = replace(train_config, device=device)
+        self.train_config = train_config
         self.graph_config = graph_config
         self.checkpoint: Checkpoint | None = None
-        self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order
+        self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order: what the memory reads
+        self.score_embeddings = torch.empty(0)  # [n_items, d]: the same moved by each item's trend now
         self.users: dict[str, int] = {}  # user id -> row of states / memory
         self.states = torch.empty(0)  # [n_users, d]
         self.memory: MemoryState | None = None
@@ -81,6 +86,7 @@ class GNNRecommender(Recommender):
             fingerprint=trained.fingerprint,
             graph_config=trained.graph_config,
             train_config=trained.train_config.to_dict(),
+            trend_half_life_s=trained.trend_half_life_s,
             sentence_dim=model.features.sentence.in_features if model.features.sentence is not None else 0,
             history=trained.history,
         )
@@ -116,6 +122,7 @@ class GNNRecommender(Recommender):
         }
         self.users = {str(user): row for row, user in enumerate(sequences.users)}
         self.states, self.memory = replay_users(ckpt.model, self.item_embeddings, sequences, ckpt.time_origin)
+        self.score_embeddings = self._at_trend(sequences)
         self.cold_scores = (
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
@@ -138,7 +145,7 @@ class GNNRecommender(Recommender):
         if known.any():
             index = torch.tensor([r for r in rows if r >= 0], device=self.states.device)
             with torch.no_grad():
-                scores = InterestModel.scores(self.states[index], self.item_embeddings)  # [B', n_items]
+                scores = InterestModel.scores(self.states[index], self.score_embeddings)  # [B', n_items]
             out[known] = scores.cpu().numpy()
         return out
 
@@ -147,6 +154,19 @@ class GNNRecommender(Recommender):
         if self.checkpoint is None:
             raise RuntimeError("the GNN recommender has no model: fit or load one first")
         return self.checkpoint
+
+    @torch.no_grad()
+    def _at_trend(self, sequences: UserSequences) -> torch.Tensor:
+        """Item embeddings moved by each item's trend after the last observed event, [n_items, d]."""
+        ckpt = self._require()
+        if not len(sequences.seconds):
+            return self.item_embeddings
+        end = float(sequences.seconds.max()) + 1.0
+        trend = ItemTrend.from_events(
+            sequences.items, sequences.seconds, self.n_items, ckpt.trend_half_life_s, np.array([end])
+        )
+        levels = torch.from_numpy(trend.latest).to(self.item_embeddings.device)
+        return ckpt.model.at_trend(self.item_embeddings, levels)
 
     @torch.no_grad()
     def _embed_catalogue(self, new_items: list[str], events: Timeline) -> torch.Tensor:

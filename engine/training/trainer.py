@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,23 @@ from engine.model.inputs import GraphInputs, Vocabulary, item_texts
 from engine.model.model import InterestModel
 from engine.model.replay import replay_users
 from engine.model.sequences import SequenceBatch, UserSequences, length_batches
+from engine.model.trend import ItemTrend
 from engine.training.config import TrainConfig
 from engine.training.graph import encoder_graph_config, graph_inputs_from_events
-from engine.training.loss import next_item_loss
+from engine.training.loss import CosineFn, next_item_loss
 
 log = logging.getLogger(__name__)
+
+
+def _trend_cosine(model: InterestModel, u: torch.Tensor, z: torch.Tensor, levels: torch.Tensor) -> CosineFn:
+    """Scores of states u [P, d] against candidate items, each row at its own trend levels [P, n]."""
+
+    def cosine(candidates: torch.Tensor | None) -> torch.Tensor:
+        if candidates is None:
+            return model.cosine(u, z, levels)
+        return model.cosine(u, z[candidates], levels[:, candidates])
+
+    return cosine
 
 
 def resolve_device(name: str) -> torch.device:
@@ -57,6 +70,7 @@ class TrainedModel:
     train_config: TrainConfig
     time_origin: float  # seconds; memory times are relative to it
     fingerprint: str
+    trend_half_life_s: float  # the trend's half-life in seconds, fixed at training time
     history: list[dict[str, float]] = field(default_factory=list)
 
     @property
@@ -82,6 +96,9 @@ class Trainer:
         self.model_config = model_config or ModelConfig()
         self.config = train_config or TrainConfig()
         self.base_graph_config = graph_config
+        # set by fit: trend snapshots [B, n_items] and each training event's snapshot [n_events]
+        self._trend_levels = torch.zeros(1, 0)
+        self._event_bucket = torch.zeros(0, dtype=torch.long)
 
     # -- public ----------------------------------------------------------------------------------
     def fit(self, timeline: Timeline, resume_path: str | Path | None = None) -> TrainedModel:
@@ -115,6 +132,11 @@ class Trainer:
             fit_events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences
         ).to(device)
         log_q, sample_p = self._negative_distribution(sequences, len(vocab.items), device)
+        trend = ItemTrend.over_span(
+            sequences.items, sequences.seconds, len(vocab.items), mcfg.trend_half_life_share
+        )
+        self._trend_levels = torch.from_numpy(trend.levels).to(device)  # [B, n_items]
+        self._event_bucket = torch.from_numpy(trend.bucket_of(sequences.seconds)).to(device)  # [n_events]
 
         torch.manual_seed(cfg.seed)  # same initial weights whatever ran before
         model = InterestModel(mcfg, len(vocab.items), len(vocab.categories), sentence_dim).to(device)
@@ -169,6 +191,7 @@ class Trainer:
             train_config=cfg,
             time_origin=float(seconds.min()),
             fingerprint=fingerprint,
+            trend_half_life_s=trend.half_life_s,
             history=progress["history"],
         )
 
@@ -194,7 +217,7 @@ class Trainer:
         bar = tqdm(batches, desc=f"epoch {epoch + 1}", disable=not cfg.progress, leave=False, unit="batch")
         for rows in bar:
             batch = sequences.batch(rows).to(device)
-            u_prev, targets = self._predictions(model, graph, batch)
+            u_prev, targets, buckets = self._predictions(model, graph, batch)
             if not len(targets):
                 continue
             z = model.item_embeddings(graph)  # [n_items, d], recomputed: encoder weights changed
@@ -202,7 +225,10 @@ class Trainer:
             if sample_p is not None:
                 negatives = torch.multinomial(sample_p, cfg.negatives, replacement=True, generator=generator)
             u = u_prev(z)
-            loss = next_item_loss(u, targets, z, cfg.temperature, negatives, log_q)
+            levels = self._trend_levels[buckets]  # [P, n_items]: each prediction's own moment
+            loss = next_item_loss(
+                _trend_cosine(model, u, z, levels), targets, cfg.temperature, negatives, log_q
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -214,10 +240,12 @@ class Trainer:
 
     def _predictions(
         self, model: InterestModel, graph: GraphInputs, batch: SequenceBatch
-    ) -> tuple[Any, torch.Tensor]:
-        """Which positions are predicted, and a function from item embeddings to their user states.
+    ) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor, torch.Tensor]:
+        """Which positions are predicted: a function from item embeddings to their user states [P, d],
+        the targets [P] and the trend snapshot each prediction may read [P].
 
-        Position t+1 is predicted from u[:, t], the state after events <= t: never from event t+1.
+        Position t+1 is predicted from u[:, t], the state after events <= t: never from event t+1; the
+        trend is read at event t's bucket start, so it too holds only events before event t.
         """
         L = batch.items.shape[1]
         position = torch.arange(L - 1, device=batch.items.device)
@@ -225,12 +253,13 @@ class Trainer:
         if self.config.skip_repeat_targets:
             mask = mask & ~batch.repeat[:, 1:]
         targets = batch.items[:, 1:][mask]  # [P]
+        buckets = self._event_bucket[batch.rows[:, :-1][mask]]  # [P]
 
         def states(z: torch.Tensor) -> torch.Tensor:
             u, _ = model(z, batch.items, batch.types, batch.times, batch.lengths)  # [B, L, d]
             return u[:, :-1][mask]  # [P, d]
 
-        return states, targets
+        return states, targets, buckets
 
     @torch.no_grad()
     def _validate(
@@ -247,7 +276,8 @@ class Trainer:
         z = model.item_embeddings(graph)
         states, _ = replay_users(model, z, sequences, origin)
         k = self.config.val_k
-        scores = InterestModel.scores(states[torch.from_numpy(validation.rows)], z)  # [V, n_items]
+        z_now = model.at_trend(z, self._trend_levels[-1])  # the trend after the last training event
+        scores = InterestModel.scores(states[torch.from_numpy(validation.rows)], z_now)  # [V, n_items]
         for row, user in enumerate(validation.rows):
             seen = sequences.items[sequences.offsets[user] : sequences.offsets[user + 1]]
             scores[row, torch.from_numpy(seen)] = -torch.inf

@@ -51,7 +51,7 @@ def test_seen_items_are_excluded_and_cold_users_get_recent_popularity(fitted: GN
 def test_replay_state_matches_the_fitted_state(fitted: GNNRecommender) -> None:
     states = fitted.replay(planted_timeline(PlantedConfig(users=3)))
     direct = fitted.score(["u000"])[0]
-    z = torch.nn.functional.normalize(fitted.item_embeddings, dim=1).numpy()
+    z = torch.nn.functional.normalize(fitted.score_embeddings, dim=1).numpy()
     u = states["u000"] / np.linalg.norm(states["u000"])
     np.testing.assert_allclose(z @ u, direct, atol=1e-5)
 

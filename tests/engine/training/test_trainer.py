@@ -15,7 +15,7 @@ from engine.model.config import ModelConfig
 from engine.model.sequences import UserSequences
 from engine.recommenders.gnn import GNNRecommender
 from engine.training import TrainConfig, Trainer
-from engine.training.loss import next_item_loss
+from engine.training.loss import next_item_loss, plain_cosine
 from engine.training.planted import PlantedConfig, next_item, planted_frame, planted_timeline
 
 SMALL = ModelConfig(dim=32, id_dropout=0.0)
@@ -117,10 +117,11 @@ def test_sampled_softmax_matches_full_softmax_when_all_items_are_candidates() ->
     g = torch.Generator().manual_seed(0)
     u, z = torch.randn(5, 8, generator=g), torch.randn(12, 8, generator=g)
     targets = torch.tensor([0, 3, 3, 7, 11])
-    full = next_item_loss(u, targets, z, 0.1)
-    sampled = next_item_loss(u, targets, z, 0.1, negatives=torch.arange(12), log_q=torch.zeros(12))
+    cosine = plain_cosine(u, z)
+    full = next_item_loss(cosine, targets, 0.1)
+    sampled = next_item_loss(cosine, targets, 0.1, negatives=torch.arange(12), log_q=torch.zeros(12))
     torch.testing.assert_close(full, sampled)
-    fewer = next_item_loss(u, targets, z, 0.1, negatives=torch.tensor([1, 2]), log_q=torch.zeros(12))
+    fewer = next_item_loss(cosine, targets, 0.1, negatives=torch.tensor([1, 2]), log_q=torch.zeros(12))
     assert fewer < full  # fewer competitors, lower loss
 
 
