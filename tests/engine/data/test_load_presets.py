@@ -154,3 +154,26 @@ def test_movielens_genres_become_category_and_categories(movielens: Timeline) ->
 def test_movielens_folder_and_inter_without_preset_agree(shared_data: Path, movielens: Timeline) -> None:
     folder = load_events(shared_data / "ml-100k", ReadOptions(preset="movielens"))
     assert folder.fingerprint() == movielens.fingerprint()
+
+
+def test_movielens_classic_ratings_and_movies_csv(tmp_path: Path) -> None:
+    """The classic layout (ratings.csv + movies.csv, genres split by '|'), on a small hand-made copy."""
+    (tmp_path / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,3.5,964981247\n2,2,5,964982224\n"
+    )
+    (tmp_path / "movies.csv").write_text(
+        "movieId,title,genres\n"
+        "1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy\n"
+        '2,"American President, The (1995)",Comedy|Drama|Romance\n'
+        "3,Heat (1995),(no genres listed)\n"
+    )
+    for path in (tmp_path / "ratings.csv", tmp_path):
+        timeline = load_events(path, ReadOptions(preset="movielens"))
+        ev = timeline.events.set_index("item_id")
+        assert len(ev) == 3
+        assert ev.loc["1", "event_type"] == "like"  # 4.0
+        assert ev.loc["3", "event_type"] == "view"  # 3.5
+        assert ev.loc["2", "item_name"] == "American President, The (1995)"
+        assert ev.loc["1", "category"] == "Adventure"
+        assert ev.loc["1", "categories"] == "Adventure|Animation|Children|Comedy|Fantasy"
+        assert ev.loc[["3"], "category"].isna().all()  # "(no genres listed)" is no genre
