@@ -23,6 +23,7 @@ class TrainConfig:
     val_share: float = 0.1  # the latest share of training events is the validation tail (time-based)
     val_k: int = 20  # validation metric: NDCG@val_k, the headline cut-off of the evaluation
     min_val_users: int = 5  # fewer validating users than this: no early stopping, train all epochs
+    horizon: int = 1  # each state predicts one of the next `horizon` events, drawn uniformly (1 = next item)
     skip_repeat_targets: bool = True  # recommendations exclude seen items, so do not learn to predict them
     grad_clip: float = 5.0  # clip the gradient norm: long sequences occasionally spike
     seed: int = 0  # seeds torch and numpy: same data + config + seed gives the same model on CPU
@@ -33,8 +34,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
-        if self.epochs < 1 or self.tokens_per_batch < 1 or not 0 <= self.val_share < 1:
-            raise ValueError("epochs and tokens_per_batch must be positive and val_share in [0, 1)")
+        if self.epochs < 1 or self.tokens_per_batch < 1 or self.horizon < 1 or not 0 <= self.val_share < 1:
+            raise ValueError("epochs, tokens_per_batch and horizon must be positive and val_share in [0, 1)")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -217,7 +217,7 @@ class Trainer:
         bar = tqdm(batches, desc=f"epoch {epoch + 1}", disable=not cfg.progress, leave=False, unit="batch")
         for rows in bar:
             batch = sequences.batch(rows).to(device)
-            u_prev, targets, buckets = self._predictions(model, graph, batch)
+            u_prev, targets, buckets = self._predictions(model, graph, batch, generator)
             if not len(targets):
                 continue
             z = model.item_embeddings(graph)  # [n_items, d], recomputed: encoder weights changed
@@ -239,7 +239,7 @@ class Trainer:
         return total / max(count, 1)
 
     def _predictions(
-        self, model: InterestModel, graph: GraphInputs, batch: SequenceBatch
+        self, model: InterestModel, graph: GraphInputs, batch: SequenceBatch, generator: torch.Generator
     ) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor, torch.Tensor]:
         """Which positions are predicted: a function from item embeddings to their user states [P, d],
         the targets [P] and the trend snapshot each prediction may read [P].
@@ -247,12 +247,16 @@ class Trainer:
         Position t+1 is predicted from u[:, t], the state after events <= t: never from event t+1; the
         trend is read at event t's bucket start, so it too holds only events before event t.
         """
-        L = batch.items.shape[1]
-        position = torch.arange(L - 1, device=batch.items.device)
-        mask = position[None, :] + 1 < batch.lengths[:, None]  # [B, L-1]: target exists
+        B, L = batch.items.shape
+        device = batch.items.device
+        position = torch.arange(L - 1, device=device).expand(B, L - 1)  # [B, L-1]
+        mask = position + 1 < batch.lengths[:, None]  # target exists
+        # the target is one of the next `horizon` events (the next one when horizon = 1)
+        ahead = torch.randint(1, self.config.horizon + 1, (B, L - 1), device=device, generator=generator)
+        target_position = torch.minimum(position + ahead, (batch.lengths[:, None] - 1).clamp_min(0))
         if self.config.skip_repeat_targets:
-            mask = mask & ~batch.repeat[:, 1:]
-        targets = batch.items[:, 1:][mask]  # [P]
+            mask = mask & ~batch.repeat.gather(1, target_position)
+        targets = batch.items.gather(1, target_position)[mask]  # [P]
         buckets = self._event_bucket[batch.rows[:, :-1][mask]]  # [P]
 
         def states(z: torch.Tensor) -> torch.Tensor:
