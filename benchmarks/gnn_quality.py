@@ -20,6 +20,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +84,12 @@ def main() -> None:
         split = make_split(load(dataset), protocol)
         print(f"\n== {dataset} / {protocol}: {split.n_users} test users, {len(split.catalogue)} items")
         factories: dict[str, Callable[[], Recommender]] = {
-            name: (lambda name=name: create_model(name, seed=args.seed))
-            for name in args.baselines.split(",")
-            if name
+            name: partial(create_model, name, seed=args.seed) for name in args.baselines.split(",") if name
         }
         for name, model_config in variants.items():
-            train_config = TrainConfig(seed=args.seed, progress=False)
-            factories[name] = lambda mc=model_config, tc=train_config: GNNRecommender(mc, tc)
+            factories[name] = partial(
+                GNNRecommender, model_config, TrainConfig(seed=args.seed, progress=False)
+            )
         results: dict[str, dict[str, Any]] = {}
         for name, factory in factories.items():
             started = time.perf_counter()
