@@ -1,0 +1,56 @@
+r"""Percentile bootstrap confidence intervals of per-user means.
+
+Users are resampled with replacement B times; each replicate's mean of every metric is taken over the
+same resampled users, and the interval is the (alpha/2, 1 - alpha/2) quantile of the replicate means.
+
+.. math:: \bar m^{(b)} = \frac{\sum_u w^{(b)}_u m_u}{\sum_u w^{(b)}_u}, \quad
+          w^{(b)} \sim \mathrm{Multinomial}(N, \tfrac{1}{N}\mathbf{1}), \quad
+          \mathrm{CI}_{95} = [q_{0.025}(\bar m^{(b)}), q_{0.975}(\bar m^{(b)})]
+
+Replicates are drawn as counts and applied as one matrix product, so 1,000 replicates of 100k users cost
+a few hundred MB at most (in blocks). A fixed seed draws the same resamples for every model, so intervals
+of two models on the same users are comparable (paired). NaN values (undefined for a user) are left out
+of that replicate's mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_REPLICATES = 1000
+BLOCK_CELLS = 20_000_000  # replicate-weight cells per block (160 MB float64)
+
+
+def bootstrap_means(values: np.ndarray, replicates: int = DEFAULT_REPLICATES, seed: int = 0) -> np.ndarray:
+    """Replicate means, shape [n_metrics, replicates], of ``values`` [n_metrics, n_users] (or [n_users])."""
+    matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    n_users = matrix.shape[1]
+    out = np.full((matrix.shape[0], replicates), np.nan)
+    if n_users == 0 or replicates == 0:
+        return out
+    valid = np.isfinite(matrix)
+    filled = np.where(valid, matrix, 0.0)
+    counts = valid.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    block = max(1, BLOCK_CELLS // n_users)
+    for start in range(0, replicates, block):
+        size = min(block, replicates - start)
+        draws = rng.integers(0, n_users, size=(size, n_users))
+        flat = (np.arange(size)[:, None] * n_users + draws).ravel()
+        weights = np.bincount(flat, minlength=size * n_users).reshape(size, n_users).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, start : start + size] = (filled @ weights.T) / (counts @ weights.T)
+    return out
+
+
+def bootstrap_ci(
+    values: np.ndarray, replicates: int = DEFAULT_REPLICATES, level: float = 0.95, seed: int = 0
+) -> np.ndarray:
+    """``[n_metrics, 2]`` lower and upper bounds of the ``level`` percentile interval of the mean."""
+    means = bootstrap_means(values, replicates, seed)
+    alpha = (1.0 - level) / 2.0
+    bounds = np.full((means.shape[0], 2), np.nan)
+    defined = ~np.isnan(means).all(axis=1)
+    if defined.any():
+        bounds[defined] = np.nanquantile(means[defined], [alpha, 1.0 - alpha], axis=1).T
+    return bounds

@@ -1,0 +1,291 @@
+"""One evaluation path for every model: guarded fit, full-catalogue top-K in chunks, metrics, bootstrap CIs.
+
+For each model: hand it the guarded training timeline (:mod:`engine.evaluation.guard`), fit, verify what
+it read, rank the **whole catalogue** for every test user with :meth:`Recommender.top_k` in chunks of
+users (seen items excluded unless the split is repeat-aware), then compute per-user metrics at every K
+and a 95% percentile bootstrap interval over users (the same resamples for every model). Coverage is a
+property of the whole set of lists and has no interval. Sampled metrics run only when asked, as a
+labelled comparison next to the exact numbers (:mod:`engine.evaluation.sampled`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from engine.evaluation.bootstrap import DEFAULT_REPLICATES, bootstrap_ci
+from engine.evaluation.guard import guarded_training, verify_fitted
+from engine.evaluation.protocols import Split
+from engine.evaluation.sampled import (
+    DEFAULT_GAMMA,
+    SINGLE_TARGET_METRICS,
+    corrected_values,
+    sample_negatives,
+)
+from engine.metrics import (
+    ACCURACY_METRICS,
+    coverage,
+    intra_list_diversity_category,
+    novelty,
+)
+from engine.recommenders.base import SCORE_CHUNK, Recommender
+
+PAIR_BLOCK_CELLS = 20_000_000  # (target, item) comparisons per block in the sampled comparison
+
+
+@dataclass
+class EvalConfig:
+    ks: tuple[int, ...] = (10, 20)  # cut-offs reported; lists are ranked once at max(ks)
+    replicates: int = DEFAULT_REPLICATES  # bootstrap resamples of the users
+    level: float = 0.95  # confidence level of the intervals
+    seed: int = 0  # bootstrap resamples and sampled negatives (models get their own seed)
+    chunk_users: int = SCORE_CHUNK  # users ranked per top_k call: bounds memory at chunk x n_items
+    sampled_negatives: int = 0  # 0 = no sampled comparison; e.g. 100 for the classic protocol
+    gamma: float = DEFAULT_GAMMA  # Krichene–Rendle bias-variance trade-off of the correction
+
+
+@dataclass
+class ModelResult:
+    """One model's numbers: means, intervals, timings; ``per_user`` keeps the arrays behind the means."""
+
+    name: str
+    metrics: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    fit_seconds: float
+    rank_seconds: float
+    per_user: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    sampled: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluationReport:
+    split: Split
+    config: EvalConfig
+    results: dict[str, ModelResult]
+    notes: list[str]
+
+    @property
+    def metric_names(self) -> list[str]:
+        names: list[str] = []
+        for result in self.results.values():
+            names += [m for m in result.metrics if m not in names]
+        return names
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"protocol", "k", "users", "models": {name: {metric: value}}}``; ci, sampled, split, notes."""
+        return {
+            "protocol": self.split.protocol,
+            "k": list(self.config.ks),
+            "users": self.split.n_users,
+            "models": {n: {m: _finite(v) for m, v in r.metrics.items()} for n, r in self.results.items()},
+            "ci": {
+                n: {m: [_finite(lo), _finite(hi)] for m, (lo, hi) in r.ci.items()}
+                for n, r in self.results.items()
+            },
+            "ci_level": self.config.level,
+            "sampled": {
+                n: {m: _finite(v) for m, v in r.sampled.items()} for n, r in self.results.items() if r.sampled
+            },
+            "seconds": {
+                n: {"fit": round(r.fit_seconds, 3), "rank": round(r.rank_seconds, 3)}
+                for n, r in self.results.items()
+            },
+            "split": self.split.describe(),
+            "notes": list(self.notes),
+        }
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _item_features(split: Split) -> tuple[np.ndarray, np.ndarray, int]:
+    """Category code per catalogue item (-1 unknown), training users per item, and the number of users."""
+    categories = split.train.item_categories().reindex(split.catalogue)
+    codes, _ = pd.factorize(categories, use_na_sentinel=True)
+    pairs = split.train.events[["user_id", "item_id"]].drop_duplicates()
+    popularity = pairs["item_id"].value_counts().reindex(split.catalogue, fill_value=0).to_numpy()
+    return np.asarray(codes, dtype=np.int64), popularity.astype(np.float64), int(pairs["user_id"].nunique())
+
+
+def rank_users(
+    model: Recommender,
+    users: Sequence[str] | np.ndarray,
+    k: int,
+    exclude_seen: bool,
+    chunk: int = SCORE_CHUNK,
+    on_chunk: Callable[[int], object] | None = None,
+) -> np.ndarray:
+    """Top-k item indices [len(users), k] over the full catalogue, -1 past a short list; in user chunks."""
+    ranked = np.full((len(users), k), -1, dtype=np.int64)
+    for start in range(0, len(users), chunk):
+        batch = list(users[start : start + chunk])
+        idx, scores = model.top_k(batch, k, exclude_seen=exclude_seen)
+        idx = np.where(np.isfinite(scores), idx, -1)  # a seen item (-inf) is not a recommendation
+        ranked[start : start + len(batch), : idx.shape[1]] = idx
+        if on_chunk is not None:
+            on_chunk(len(batch))
+    return ranked
+
+
+def evaluate_model(
+    model: Recommender,
+    split: Split,
+    config: EvalConfig | None = None,
+    on_chunk: Callable[[int], object] | None = None,
+) -> ModelResult:
+    """Fit ``model`` on the guarded training part of ``split`` and measure it (see the module docstring)."""
+    config = config or EvalConfig()
+    name = getattr(model, "name", type(model).__name__)
+    train = guarded_training(split)
+    started = time.perf_counter()
+    model.fit(train)
+    fit_seconds = time.perf_counter() - started
+    verify_fitted(model, split)
+
+    started = time.perf_counter()
+    exclude_seen = not split.repeat_aware
+    ranked = rank_users(model, split.users, max(config.ks), exclude_seen, config.chunk_users, on_chunk)
+    rank_seconds = time.perf_counter() - started
+
+    categories, popularity, n_train_users = _item_features(split)
+    has_categories = bool((categories >= 0).any())
+    per_user: dict[str, np.ndarray] = {}
+    scalars: dict[str, float] = {}
+    for k in config.ks:
+        for metric, fn in ACCURACY_METRICS.items():
+            per_user[f"{metric}@{k}"] = fn(ranked, split.targets, k)
+        per_user[f"novelty@{k}"] = novelty(ranked, popularity, n_train_users, k)
+        if has_categories:
+            per_user[f"diversity@{k}"] = intra_list_diversity_category(ranked, categories, k)
+        scalars[f"coverage@{k}"] = coverage(ranked, len(split.catalogue), k)
+    names = list(per_user)
+    stacked = np.vstack([per_user[n] for n in names]) if names else np.empty((0, 0))
+    bounds = bootstrap_ci(stacked, config.replicates, config.level, config.seed)
+    metrics: dict[str, float] = {}
+    ci: dict[str, tuple[float, float]] = {}
+    for row, metric_name in enumerate(names):
+        values = per_user[metric_name]
+        metrics[metric_name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+        ci[metric_name] = (float(bounds[row, 0]), float(bounds[row, 1]))
+    metrics.update(scalars)
+    result = ModelResult(name, metrics, ci, fit_seconds, rank_seconds, per_user)
+    if config.sampled_negatives > 0:
+        result.sampled = sampled_comparison(model, split, config)
+    return result
+
+
+def sampled_comparison(model: Recommender, split: Split, config: EvalConfig) -> dict[str, float]:
+    """HR/NDCG per target: sampled (m negatives), Krichene–Rendle corrected, and exact (full catalogue).
+
+    All three use one target at a time, ranked against the user's non-relevant unseen items, so they
+    differ only in sampling; ``exact_*`` is the number the sampled and corrected values estimate.
+    """
+    rng = np.random.default_rng(config.seed)
+    m = config.sampled_negatives
+    exclude_seen = not split.repeat_aware
+    targets = split.targets
+    n_items = len(split.catalogue)
+    full_ranks: list[np.ndarray] = []
+    sampled_ranks: list[np.ndarray] = []
+    candidates: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for start in range(0, split.n_users, config.chunk_users):
+        batch = list(split.users[start : start + config.chunk_users])
+        scores = np.asarray(model.score(batch), dtype=np.float32).copy()  # [B, n_items]
+        blocked = np.zeros(scores.shape, dtype=bool)  # seen or relevant: never a negative
+        rows = targets[start : start + len(batch)]
+        pair_user = np.repeat(np.arange(len(batch)), np.diff(rows.indptr))
+        pair_item = rows.indices.astype(np.int64)
+        blocked[pair_user, pair_item] = True
+        if exclude_seen:
+            for row, user in enumerate(batch):
+                seen = model.history.get(user)
+                if seen is not None and len(seen):
+                    blocked[row, seen] = True
+        target_scores = scores[pair_user, pair_item]  # [P]
+        allowed = ~blocked
+        # full rank among allowed items: strictly higher score, or equal score and lower index (top_k's order)
+        full = np.zeros(len(pair_item), dtype=np.int64)
+        block = max(1, PAIR_BLOCK_CELLS // max(n_items, 1))
+        item_ids = np.arange(n_items)
+        for p0 in range(0, len(pair_item), block):
+            sl = slice(p0, p0 + block)
+            s_rows = scores[pair_user[sl]]
+            t = target_scores[sl, None]
+            beats = (s_rows > t) | ((s_rows == t) & (item_ids[None, :] < pair_item[sl, None]))
+            full[sl] = (beats & allowed[pair_user[sl]]).sum(axis=1)
+
+        def forbidden(draws: np.ndarray, b: np.ndarray = blocked) -> np.ndarray:
+            return b[np.arange(len(b))[:, None], np.maximum(draws, 0)]
+
+        negatives = sample_negatives(
+            forbidden, len(batch), n_items, m, rng
+        )  # [B, m] shared by a user's targets
+        neg_scores = np.take_along_axis(scores, np.maximum(negatives, 0), axis=1)
+        neg_scores[negatives < 0] = -np.inf
+        neg_for_pair, idx_for_pair = neg_scores[pair_user], negatives[pair_user]
+        t = target_scores[:, None]
+        beats_sampled = (neg_for_pair > t) | ((neg_for_pair == t) & (idx_for_pair < pair_item[:, None]))
+        full_ranks.append(full + 1)
+        sampled_ranks.append(beats_sampled.sum(axis=1) + 1)
+        candidates.append(allowed.sum(axis=1)[pair_user] + 1)
+        owners.append(pair_user + start)
+    full_rank = np.concatenate(full_ranks)
+    sampled_rank = np.concatenate(sampled_ranks)
+    n_candidates = np.concatenate(candidates)
+    owner = np.concatenate(owners)
+    out: dict[str, float] = {"negatives": float(m), "gamma": float(config.gamma)}
+    counts = np.bincount(owner, minlength=split.n_users).astype(np.float64)
+
+    def user_mean(values: np.ndarray) -> float:
+        sums = np.bincount(owner, weights=values, minlength=split.n_users)
+        return float(np.mean(sums[counts > 0] / counts[counts > 0]))
+
+    for k in config.ks:
+        for metric, fn in SINGLE_TARGET_METRICS.items():
+            out[f"sampled_{metric}@{k}"] = user_mean(fn(sampled_rank, k))
+            corrected = corrected_values(metric, k, sampled_rank, n_candidates, m, config.gamma)
+            out[f"corrected_{metric}@{k}"] = user_mean(corrected)
+            out[f"exact_{metric}@{k}"] = user_mean(fn(full_rank, k))
+    return out
+
+
+def evaluate(
+    split: Split,
+    models: Mapping[str, Callable[[], Recommender]],
+    config: EvalConfig | None = None,
+    progress: bool = True,
+) -> EvaluationReport:
+    """Evaluate every model (name -> zero-argument factory) on one split with one progress bar on stderr."""
+    config = config or EvalConfig()
+    if not config.ks or min(config.ks) < 1:
+        raise ValueError(f"every K must be >= 1, got {config.ks}")
+    results: dict[str, ModelResult] = {}
+    bar = tqdm(total=len(models) * split.n_users, desc="evaluate", unit="user", disable=not progress)
+    try:
+        for name, factory in models.items():
+            bar.set_postfix_str(f"fitting {name}")
+            model = factory()
+            result = evaluate_model(model, split, config, on_chunk=bar.update)
+            result.name = name
+            results[name] = result
+            bar.set_postfix_str(f"{name} done")
+    finally:
+        bar.close()
+    notes = [*split.notes, "full-catalogue ranking; 95% intervals: percentile bootstrap over users"
+             f" ({config.replicates} resamples, the same for every model)"]  # fmt: skip
+    if config.sampled_negatives > 0:
+        notes.append(
+            f"sampled_*: each target ranked against {config.sampled_negatives} random negatives (a labelled "
+            f"comparison only); corrected_*: Krichene-Rendle correction (gamma={config.gamma}); exact_*: the "
+            "same single-target metric over the full catalogue"
+        )
+    return EvaluationReport(split, config, results, notes)
