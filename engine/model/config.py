@@ -41,6 +41,8 @@ class ModelConfig:
     recent: int = 8  # last events a user state attends over: enough for short-term intent, O(1) per step
     trend: bool = True  # add each item's recent activity (decayed, past events only) to its embedding
     trend_half_life_share: float = 0.05  # trend half-life as a share of the training span (RecentPop: 10%)
+    trend_time: str = "user"  # score with the trend at each user's last event ("user", the replay
+    # semantics, as in training) or with everyone at the last observed event ("latest")
     event_strength: dict[str, float] = field(default_factory=_default_event_strength)
     # initial per-type weight of an event in the attention and memory update (learned from there);
     # unknown event types start at 1.0 like a view
@@ -48,6 +50,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.conv not in CONV_TYPES:
             raise ValueError(f"conv must be one of {CONV_TYPES}, got {self.conv!r}")
+        if self.trend_time not in ("user", "latest"):
+            raise ValueError(f"trend_time must be 'user' or 'latest', got {self.trend_time!r}")
         if self.memory not in MEMORY_TYPES:
             raise ValueError(f"memory must be one of {MEMORY_TYPES}, got {self.memory!r}")
         if self.dim <= 0 or self.layers < 0 or self.heads <= 0 or self.recent <= 0:

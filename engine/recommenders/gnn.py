@@ -23,7 +23,7 @@ from engine.model.memory import MemoryState
 from engine.model.model import InterestModel
 from engine.model.replay import replay_users
 from engine.model.sequences import UserSequences
-from engine.model.trend import ItemTrend
+from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import recent_popularity
 from engine.training.config import TrainConfig
@@ -68,6 +68,9 @@ class GNNRecommender(Recommender):
         self.states = torch.empty(0)  # [n_users, d]
         self.memory: MemoryState | None = None
         self.cold_scores = np.empty(0, dtype=np.float32)  # [n_items]
+        # trend_time "user": trend snapshots [S, n_items] and the snapshot each user row reads [n_users]
+        self.trend_levels: torch.Tensor | None = None
+        self.user_snapshot = torch.empty(0, dtype=torch.long)
 
     # -- training --------------------------------------------------------------------------------
     def fit(self, train: Timeline, resume_path: str | Path | None = None) -> GNNRecommender:
@@ -123,6 +126,7 @@ class GNNRecommender(Recommender):
         self.users = {str(user): row for row, user in enumerate(sequences.users)}
         self.states, self.memory = replay_users(ckpt.model, self.item_embeddings, sequences, ckpt.time_origin)
         self.score_embeddings = self._at_trend(sequences)
+        self._user_trend(sequences)
         self.cold_scores = (
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
@@ -144,8 +148,13 @@ class GNNRecommender(Recommender):
         out[~known] = self.cold_scores
         if known.any():
             index = torch.tensor([r for r in rows if r >= 0], device=self.states.device)
+            model = self._require().model
             with torch.no_grad():
-                scores = InterestModel.scores(self.states[index], self.score_embeddings)  # [B', n_items]
+                if self.trend_levels is None:
+                    scores = InterestModel.scores(self.states[index], self.score_embeddings)  # [B', n_items]
+                else:  # each user at the trend of their own last event
+                    levels = self.trend_levels[self.user_snapshot[index]]  # [B', n_items]
+                    scores = model.cosine(self.states[index], self.item_embeddings, levels)
             out[known] = scores.cpu().numpy()
         return out
 
@@ -167,6 +176,29 @@ class GNNRecommender(Recommender):
         )
         levels = torch.from_numpy(trend.latest).to(self.item_embeddings.device)
         return ckpt.model.at_trend(self.item_embeddings, levels)
+
+    def _user_trend(self, sequences: UserSequences) -> None:
+        """With ``trend_time="user"``: snapshots over the observed span, and each user's snapshot at
+        their last event (the moment their state stands at)."""
+        ckpt = self._require()
+        self.trend_levels = None
+        if (
+            ckpt.model.config.trend_time != "user"
+            or not ckpt.model.config.trend
+            or not len(sequences.seconds)
+        ):
+            return
+        first, last = float(sequences.seconds.min()), float(sequences.seconds.max())
+        bounds = np.r_[np.linspace(first, last, BUCKETS, endpoint=False), last + 1.0]
+        trend = ItemTrend.from_events(
+            sequences.items, sequences.seconds, self.n_items, ckpt.trend_half_life_s, bounds
+        )
+        device = self.item_embeddings.device
+        self.trend_levels = torch.from_numpy(trend.levels).to(device)
+        lengths = sequences.lengths
+        last_event = sequences.seconds[np.maximum(sequences.offsets[1:] - 1, 0)]
+        snapshot = np.where(lengths > 0, trend.bucket_of(last_event), len(bounds) - 1)
+        self.user_snapshot = torch.from_numpy(snapshot).to(device)
 
     @torch.no_grad()
     def _embed_catalogue(self, new_items: list[str], events: Timeline) -> torch.Tensor:

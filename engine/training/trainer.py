@@ -280,8 +280,13 @@ class Trainer:
         z = model.item_embeddings(graph)
         states, _ = replay_users(model, z, sequences, origin)
         k = self.config.val_k
-        z_now = model.at_trend(z, self._trend_levels[-1])  # the trend after the last training event
-        scores = InterestModel.scores(states[torch.from_numpy(validation.rows)], z_now)  # [V, n_items]
+        rows = torch.from_numpy(validation.rows)
+        if model.config.trend_time == "user":  # each user at the trend of their own last event
+            last_event = torch.from_numpy(sequences.offsets[validation.rows + 1] - 1)
+            levels = self._trend_levels[self._event_bucket[last_event]]  # [V, n_items]
+            scores = model.cosine(states[rows], z, levels)
+        else:  # everyone at the trend after the last training event
+            scores = InterestModel.scores(states[rows], model.at_trend(z, self._trend_levels[-1]))
         for row, user in enumerate(validation.rows):
             seen = sequences.items[sequences.offsets[user] : sequences.offsets[user + 1]]
             scores[row, torch.from_numpy(seen)] = -torch.inf

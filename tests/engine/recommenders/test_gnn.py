@@ -50,10 +50,19 @@ def test_seen_items_are_excluded_and_cold_users_get_recent_popularity(fitted: GN
 
 def test_replay_state_matches_the_fitted_state(fitted: GNNRecommender) -> None:
     states = fitted.replay(planted_timeline(PlantedConfig(users=3)))
-    direct = fitted.score(["u000"])[0]
-    z = torch.nn.functional.normalize(fitted.score_embeddings, dim=1).numpy()
-    u = states["u000"] / np.linalg.norm(states["u000"])
-    np.testing.assert_allclose(z @ u, direct, atol=1e-5)
+    np.testing.assert_allclose(states["u000"], fitted.states[fitted.users["u000"]].numpy(), atol=1e-5)
+
+
+def test_each_user_is_scored_at_the_trend_of_their_own_last_event(fitted: GNNRecommender) -> None:
+    assert fitted.checkpoint is not None
+    assert fitted.trend_levels is not None
+    row = fitted.users["u000"]
+    levels = fitted.trend_levels[fitted.user_snapshot[row]]
+    with torch.no_grad():
+        expected = fitted.checkpoint.model.cosine(
+            fitted.states[row : row + 1], fitted.item_embeddings, levels
+        )
+    np.testing.assert_allclose(fitted.score(["u000"])[0], expected[0].numpy(), atol=1e-5)
 
 
 def test_memory_step_continues_a_replayed_user_in_o1(fitted: GNNRecommender) -> None:
