@@ -29,6 +29,8 @@ from engine.recommenders.popularity import recent_popularity
 from engine.training.config import TrainConfig
 from engine.training.trainer import Trainer, resolve_device
 
+TREND_CHUNK = 256  # users scored per step: a few [256, n_items] float temporaries at most
+
 
 class GNNRecommender(Recommender):
     """Recommender interface over the interest model.
@@ -146,16 +148,18 @@ class GNNRecommender(Recommender):
         rows = [self.users.get(str(user), -1) for user in users]
         known = np.array([r >= 0 for r in rows], dtype=bool)
         out[~known] = self.cold_scores
-        if known.any():
-            index = torch.tensor([r for r in rows if r >= 0], device=self.states.device)
-            model = self._require().model
+        known_rows = np.flatnonzero(known)
+        index = torch.tensor([r for r in rows if r >= 0], dtype=torch.long, device=self.states.device)
+        model = self._require().model
+        for start in range(0, len(index), TREND_CHUNK):  # bounds the [users, n_items] temporaries
+            part = index[start : start + TREND_CHUNK]
             with torch.no_grad():
                 if self.trend_levels is None:
-                    scores = InterestModel.scores(self.states[index], self.score_embeddings)  # [B', n_items]
+                    scores = InterestModel.scores(self.states[part], self.score_embeddings)  # [b, n_items]
                 else:  # each user at the trend of their own last event
-                    levels = self.trend_levels[self.user_snapshot[index]]  # [B', n_items]
-                    scores = model.cosine(self.states[index], self.item_embeddings, levels)
-            out[known] = scores.cpu().numpy()
+                    levels = self.trend_levels[self.user_snapshot[part]]  # [b, n_items]
+                    scores = model.cosine(self.states[part], self.item_embeddings, levels)
+            out[known_rows[start : start + TREND_CHUNK]] = scores.cpu().numpy()
         return out
 
     # -- internals -------------------------------------------------------------------------------
