@@ -26,6 +26,8 @@ MAX_UNPARSABLE_SHARE = 0.5
 # Quartiles do not move with a handful of stray rows, so the fence works on small files too.
 OUTLIER_IQRS = 3.0
 MIN_IQR_S = 86_400.0  # an IQR of at least a day, so a one-hour log flags nothing by accident
+# A separate period holding more than this share of the rows is data (a second campaign), not strays.
+MAX_STRAY_SHARE = 0.01
 
 
 def _strings(col: pd.Series) -> pd.Series:
@@ -72,7 +74,8 @@ def far_outside(secs: np.ndarray) -> np.ndarray:
 
     Fence: [Q1 - k*IQR, Q3 + k*IQR] with k = OUTLIER_IQRS (quartiles do not move with a few stray rows,
     so this works on small files). A long but continuous tail (a log that grew) is not stray: rows are
-    only flagged when no run of events with gaps under k*IQR connects them to the median.
+    only flagged when no run of events with gaps under k*IQR connects them to the median, and only
+    when that separate run is small (at most MAX_STRAY_SHARE of the rows, at least one row).
     """
     q1, median, q3 = np.quantile(secs, [0.25, 0.5, 0.75])
     reach = max(q3 - q1, MIN_IQR_S) * OUTLIER_IQRS
@@ -80,8 +83,10 @@ def far_outside(secs: np.ndarray) -> np.ndarray:
     ordered = secs[order]
     cluster = np.r_[0, np.cumsum(np.diff(ordered) > reach)]  # [n] id of each run of close events
     core = cluster[np.searchsorted(ordered, median, side="left").clip(max=len(ordered) - 1)]
+    sizes = np.bincount(cluster)
+    small = sizes[cluster] <= max(1, int(MAX_STRAY_SHARE * len(secs)))
     stray = np.empty(len(secs), dtype=bool)
-    stray[order] = cluster != core
+    stray[order] = (cluster != core) & small
     return stray & ((secs < q1 - reach) | (secs > q3 + reach))
 
 
