@@ -7,8 +7,8 @@ prints NDCG@20 per model with the ratio to the best baseline; the target is GNN 
 defaults, chosen on validation tails carved from training parts only (never on a test split).
 
 Ablation (``--ablation``): ``memory only`` (no message passing: item embeddings from features),
-``graph only`` (no recurrent memory: the user state is attention over recent events), ``no trend``
-and ``both`` (the default model).
+``graph only`` (no recurrent memory: the user state is attention over recent events), ``both`` (the
+default model) and ``+ trend`` (item embeddings moved by their recent activity, off by default).
 
 Run: .venv/bin/python benchmarks/gnn_quality.py [--runs ml-100k:loo,ml-100k:time,synthetic:time,taobao:time]
      [--ablation] [--threads 2] [--json benchmarks/results/gnn_quality.json]
@@ -45,7 +45,7 @@ VARIANTS: dict[str, ModelConfig] = {
     "GNN": ModelConfig(),
     "GNN memory only": ModelConfig(use_graph=False),
     "GNN graph only": ModelConfig(use_memory=False),
-    "GNN no trend": ModelConfig(trend=False),
+    "GNN + trend": ModelConfig(trend=True),
 }
 
 
@@ -66,9 +66,7 @@ def load(name: str) -> Timeline:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default="ml-100k:loo,ml-100k:time,synthetic:time,taobao:time")
-    parser.add_argument(
-        "--ablation", action="store_true", help="also the memory-only/graph-only/no-trend GNNs"
-    )
+    parser.add_argument("--ablation", action="store_true", help="also the memory-only/graph-only/+trend GNNs")
     parser.add_argument("--baselines", default=",".join(BASELINES), help="comma-separated baseline names")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2)")
     parser.add_argument("--replicates", type=int, default=1000, help="bootstrap resamples")

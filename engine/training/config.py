@@ -12,14 +12,15 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 class TrainConfig:
     """How the interest model is trained; saved inside every checkpoint beside the model config."""
 
-    epochs: int = 30  # upper bound: early stopping on the validation tail usually ends sooner
-    patience: int = 3  # epochs without a better validation NDCG before stopping: small data is noisy
+    epochs: int = 20  # upper bound: early stopping on the validation tail usually ends sooner
+    patience: int = 4  # epochs without a better validation NDCG before stopping: small data is noisy
+    min_epochs: int = 8  # no stopping before this: early validation peaks on small data are noise
     lr: float = 2e-3  # Adam step: the model is small and shallow, a bit above 1e-3 converges faster
     weight_decay: float = 0.0  # regularisation comes from dropout and id dropout instead
     tokens_per_batch: int = 4096  # events per step, users of similar length batched together
     negatives: int = 2048  # popularity-sampled negatives per step; catalogues no larger use a full softmax
     popularity_power: float = 0.75  # negatives drawn from popularity^0.75 (word2vec's smoothing)
-    temperature: float = 0.1  # cosine logits divided by this: cosines live in [-1, 1], softmax needs range
+    temperature: float = 0.2  # cosine logits divided by this: cosines live in [-1, 1], softmax needs range
     val_share: float = 0.1  # the latest share of training events is the validation tail (time-based)
     val_k: int = 20  # validation metric: NDCG@val_k, the headline cut-off of the evaluation
     min_val_users: int = 5  # fewer validating users than this: no early stopping, train all epochs

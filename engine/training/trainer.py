@@ -171,7 +171,7 @@ class Trainer:
             progress["epoch"] = epoch + 1
             if resume_path is not None:
                 self._save_progress(Path(resume_path), model, optimizer, progress, fingerprint)
-            if validation is not None and progress["bad"] >= cfg.patience:
+            if validation is not None and progress["bad"] >= cfg.patience and epoch + 1 >= cfg.min_epochs:
                 break
 
         if progress["best_state"] is not None:

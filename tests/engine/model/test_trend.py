@@ -38,7 +38,7 @@ def test_altering_later_events_leaves_earlier_snapshots_unchanged() -> None:
 
 def test_cosine_with_per_row_levels_equals_moving_the_embeddings() -> None:
     torch.manual_seed(0)
-    model = InterestModel(ModelConfig(dim=8, text_buckets=64), n_items=5, n_categories=1)
+    model = InterestModel(ModelConfig(dim=8, text_buckets=64, trend=True), n_items=5, n_categories=1)
     with torch.no_grad():
         model.trend_direction.normal_()  # type: ignore[union-attr]
     u, z = torch.randn(3, 8), torch.randn(5, 8)

@@ -22,7 +22,7 @@ def fitted() -> Iterator[GNNRecommender]:
     before = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny model: extra threads only contend
     config = TrainConfig(epochs=6, tokens_per_batch=256, progress=False, val_share=0.0, lr=5e-3)
-    yield GNNRecommender(ModelConfig(dim=32, id_dropout=0.0), config).fit(planted_timeline())
+    yield GNNRecommender(ModelConfig(dim=32, id_dropout=0.0, trend=True), config).fit(planted_timeline())
     torch.set_num_threads(before)
 
 
