@@ -70,8 +70,8 @@ def bench_train_ml100k(out: dict[str, Any]) -> None:
     print(f"train ml-100k: {seconds:.1f} s for {epochs} epochs; target 300 s, ratio {seconds / 300:.2f}")
 
 
-def bench_recommend(out: dict[str, Any], folder: Path) -> GNNRecommender:
-    timeline = big_shop(users=10_000, items=50_000, sessions=3.0)
+def bench_recommend(out: dict[str, Any], folder: Path, users: int, items: int) -> GNNRecommender:
+    timeline = big_shop(users=users, items=items, sessions=3.0)
     print(f"synthetic shop: {len(timeline):,} events, {timeline.n_users:,} users, {timeline.n_items:,} items")
     events, model_path, users_path = folder / "events.csv", folder / "model.pt", folder / "users.txt"
     write_csv(timeline, events)
@@ -79,8 +79,8 @@ def bench_recommend(out: dict[str, Any], folder: Path) -> GNNRecommender:
     rec = GNNRecommender(ModelConfig(), TrainConfig(epochs=1, val_share=0.0, progress=False)).fit(timeline)
     out["train_50k_items_one_epoch_s"] = time.perf_counter() - started
     rec.save(model_path)
-    users = list(timeline.events["user_id"].unique()[:10_000])
-    users_path.write_text("\n".join(users) + "\n")
+    user_ids = list(timeline.events["user_id"].unique()[:users])
+    users_path.write_text("\n".join(user_ids) + "\n")
     started = time.perf_counter()
     code = cli_main(
         ["recommend", "--model", str(model_path), "--events", str(events), "--users", str(users_path),
@@ -89,7 +89,7 @@ def bench_recommend(out: dict[str, Any], folder: Path) -> GNNRecommender:
     seconds = time.perf_counter() - started
     assert code == 0
     out["recommend_10k_users_50k_items_s"] = seconds
-    print(f"recommend {len(users):,} users x {rec.n_items:,} items: {seconds:.1f} s; target 60 s, "
+    print(f"recommend {len(user_ids):,} users x {rec.n_items:,} items: {seconds:.1f} s; target 60 s, "
           f"ratio {seconds / 60:.2f}")  # fmt: skip
     return rec
 
@@ -137,6 +137,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--million", action="store_true", help="also train on ~1M synthetic events (slow)")
     parser.add_argument("--skip-train", action="store_true", help="skip the ml-100k training run")
+    parser.add_argument("--users", type=int, default=10_000, help="users to recommend for (target: 10k)")
+    parser.add_argument("--items", type=int, default=50_000, help="catalogue size (target: 50k)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -144,7 +146,7 @@ def main() -> None:
     if not args.skip_train:
         bench_train_ml100k(out)
     with tempfile.TemporaryDirectory() as folder:
-        rec = bench_recommend(out, Path(folder))
+        rec = bench_recommend(out, Path(folder), args.users, args.items)
         bench_replay_step(out, rec)
     if args.million:
         bench_million(out)
