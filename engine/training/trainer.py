@@ -33,13 +33,18 @@ from engine.model.sequences import SequenceBatch, UserSequences, length_batches
 from engine.model.trend import ItemTrend
 from engine.training.config import TrainConfig
 from engine.training.graph import encoder_graph_config, graph_inputs_from_events
-from engine.training.loss import CosineFn, next_item_loss
+from engine.training.loss import CosineFn, next_item_loss, plain_cosine
 
 log = logging.getLogger(__name__)
+VALIDATION_CHUNK = 512  # validation users ranked at once: bounds memory at 512 x n_items floats
 
 
-def _trend_cosine(model: InterestModel, u: torch.Tensor, z: torch.Tensor, levels: torch.Tensor) -> CosineFn:
+def _trend_cosine(
+    model: InterestModel, u: torch.Tensor, z: torch.Tensor, levels: torch.Tensor | None
+) -> CosineFn:
     """Scores of states u [P, d] against candidate items, each row at its own trend levels [P, n]."""
+    if levels is None:
+        return plain_cosine(u, z)
 
     def cosine(candidates: torch.Tensor | None) -> torch.Tensor:
         if candidates is None:
@@ -225,7 +230,8 @@ class Trainer:
             if sample_p is not None:
                 negatives = torch.multinomial(sample_p, cfg.negatives, replacement=True, generator=generator)
             u = u_prev(z)
-            levels = self._trend_levels[buckets]  # [P, n_items]: each prediction's own moment
+            # [P, n_items]: each prediction's own moment (None when the model has no trend)
+            levels = self._trend_levels[buckets] if model.trend_direction is not None else None
             loss = next_item_loss(
                 _trend_cosine(model, u, z, levels), targets, cfg.temperature, negatives, log_q
             )
@@ -280,17 +286,23 @@ class Trainer:
         z = model.item_embeddings(graph)
         states, _ = replay_users(model, z, sequences, origin)
         k = self.config.val_k
-        rows = torch.from_numpy(validation.rows)
-        if model.config.trend_time == "user":  # each user at the trend of their own last event
-            last_event = torch.from_numpy(sequences.offsets[validation.rows + 1] - 1)
-            levels = self._trend_levels[self._event_bucket[last_event]]  # [V, n_items]
-            scores = model.cosine(states[rows], z, levels)
-        else:  # everyone at the trend after the last training event
-            scores = InterestModel.scores(states[rows], model.at_trend(z, self._trend_levels[-1]))
-        for row, user in enumerate(validation.rows):
-            seen = sequences.items[sequences.offsets[user] : sequences.offsets[user + 1]]
-            scores[row, torch.from_numpy(seen)] = -torch.inf
-        ranked = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices.cpu().numpy()
+        ranked = np.empty((len(validation.rows), min(k, z.shape[0])), dtype=np.int64)
+        for start in range(0, len(validation.rows), VALIDATION_CHUNK):  # bounds [users, n_items] memory
+            users = validation.rows[start : start + VALIDATION_CHUNK]
+            u = states[torch.from_numpy(users)]
+            if model.trend_direction is None:
+                scores = InterestModel.scores(u, z)  # [b, n_items]
+            elif model.config.trend_time == "user":  # each user at the trend of their own last event
+                last_event = torch.from_numpy(sequences.offsets[users + 1] - 1)
+                scores = model.cosine(u, z, self._trend_levels[self._event_bucket[last_event]])
+            else:  # everyone at the trend after the last training event
+                scores = InterestModel.scores(u, model.at_trend(z, self._trend_levels[-1]))
+            for row, user in enumerate(users):
+                seen = sequences.items[sequences.offsets[user] : sequences.offsets[user + 1]]
+                scores[row, torch.from_numpy(seen)] = -torch.inf
+            ranked[start : start + len(users)] = (
+                torch.topk(scores, ranked.shape[1], dim=1).indices.cpu().numpy()
+            )
         return float(np.nanmean(ndcg_at_k(ranked, validation.targets, k)))
 
     # -- data ------------------------------------------------------------------------------------
