@@ -28,7 +28,7 @@ from engine.model.config import ModelConfig
 from engine.model.features import sentence_embeddings
 from engine.model.inputs import GraphInputs, Vocabulary, item_texts
 from engine.model.model import InterestModel
-from engine.model.replay import replay_users
+from engine.model.replay import REPLAY_TOKENS, replay_users
 from engine.model.sequences import SequenceBatch, UserSequences, length_batches
 from engine.model.trend import ItemTrend
 from engine.training.config import TrainConfig
@@ -37,6 +37,7 @@ from engine.training.loss import CosineFn, next_item_loss, plain_cosine
 
 log = logging.getLogger(__name__)
 VALIDATION_CHUNK = 512  # validation users ranked at once: bounds memory at 512 x n_items floats
+NEXT_ITEM_MAX = 20_000  # tail events ranked for next-item validation: plenty for a stable mean
 
 
 def _trend_cosine(
@@ -87,6 +88,8 @@ class TrainedModel:
 class _ValidationSet:
     rows: np.ndarray  # users (rows of the fit sequences) with targets, [V]
     targets: list[np.ndarray]  # their unseen items after the cut
+    everything: UserSequences | None = None  # fit + tail events, for next-item validation
+    next_rows: np.ndarray | None = None  # event rows of ``everything`` predicted one at a time [T]
 
 
 class Trainer:
@@ -133,6 +136,8 @@ class Trainer:
         fit_events = events[fit_mask]
         sequences = UserSequences.from_events(fit_events, seconds[fit_mask], item_rows)
         validation = self._validation_set(val_targets, sequences)
+        if validation is not None:
+            self._add_next_item_targets(validation, events, seconds, fit_mask, item_rows)
         graph = graph_inputs_from_events(
             fit_events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences
         ).to(device)
@@ -303,7 +308,59 @@ class Trainer:
             ranked[start : start + len(users)] = (
                 torch.topk(scores, ranked.shape[1], dim=1).indices.cpu().numpy()
             )
-        return float(np.nanmean(ndcg_at_k(ranked, validation.targets, k)))
+        set_ndcg = float(np.nanmean(ndcg_at_k(ranked, validation.targets, k)))
+        next_ndcg = self._next_item_ndcg(model, z, validation, origin)
+        # the tail read both ways the evaluation reads a future: a set of new items, and the next one
+        return set_ndcg if np.isnan(next_ndcg) else 0.5 * (set_ndcg + next_ndcg)
+
+    @torch.no_grad()
+    def _next_item_ndcg(
+        self, model: InterestModel, z: torch.Tensor, validation: _ValidationSet, origin: float
+    ) -> float:
+        """NDCG@k of each tail event ranked (full catalogue) from the state just before it."""
+        seqs, wanted = validation.everything, validation.next_rows
+        if seqs is None or wanted is None or not len(wanted):
+            return float("nan")
+        k, device = self.config.val_k, z.device
+        is_wanted = torch.zeros(len(seqs.items) + 1, dtype=torch.bool, device=device)
+        is_wanted[torch.from_numpy(wanted)] = True
+        z_now = model.at_trend(z, self._trend_levels[-1]) if model.trend_direction is not None else z
+        gains: list[torch.Tensor] = []
+        for rows in length_batches(seqs.lengths, REPLAY_TOKENS, rng=None):
+            batch = seqs.batch(rows, origin=origin).to(device)
+            L = batch.items.shape[1]
+            valid = torch.arange(1, L, device=device)[None, :] < batch.lengths[:, None]  # [B, L-1]
+            pick = valid & is_wanted[batch.rows[:, 1:]]
+            if not pick.any():
+                continue
+            u, _ = model(z, batch.items, batch.types, batch.times, batch.lengths)
+            states, targets = u[:, :-1][pick], batch.items[:, 1:][pick]  # [T', d], [T']
+            for start in range(0, len(targets), VALIDATION_CHUNK):
+                scores = InterestModel.scores(states[start : start + VALIDATION_CHUNK], z_now)  # [t, n_items]
+                target = targets[start : start + VALIDATION_CHUNK]
+                mine = scores.gather(1, target[:, None])
+                rank = (scores > mine).sum(1)  # items strictly ahead of the target
+                gains.append(torch.where(rank < k, 1.0 / torch.log2(rank.double() + 2.0), 0.0))
+        return float(torch.cat(gains).mean()) if gains else float("nan")
+
+    def _add_next_item_targets(
+        self,
+        validation: _ValidationSet,
+        events: pd.DataFrame,
+        seconds: np.ndarray,
+        fit_mask: np.ndarray,
+        item_rows: dict[str, int],
+    ) -> None:
+        """Tail events with an earlier event of the same user, new to that user (at most NEXT_ITEM_MAX)."""
+        everything = UserSequences.from_events(events, seconds, item_rows)
+        tail_start = float(seconds[~fit_mask].min())
+        first = np.zeros(len(everything.items), dtype=bool)
+        first[everything.offsets[:-1][everything.lengths > 0]] = True
+        candidates = np.flatnonzero((everything.seconds >= tail_start) & ~first & ~everything.repeat)
+        if len(candidates) > NEXT_ITEM_MAX:
+            rng = np.random.default_rng(self.config.seed)
+            candidates = np.sort(rng.choice(candidates, NEXT_ITEM_MAX, replace=False))
+        validation.everything, validation.next_rows = everything, candidates
 
     # -- data ------------------------------------------------------------------------------------
     def _validation_split(
