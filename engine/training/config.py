@@ -12,7 +12,7 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 class TrainConfig:
     """How the interest model is trained; saved inside every checkpoint beside the model config."""
 
-    epochs: int = 20  # upper bound: early stopping on the validation tail usually ends sooner
+    epochs: int = 30  # upper bound: early stopping on the validation tail usually ends sooner
     patience: int = 4  # epochs without a better validation NDCG before stopping: small data is noisy
     min_epochs: int = 8  # no stopping before this: early validation peaks on small data are noise
     lr: float = 2e-3  # Adam step: the model is small and shallow, a bit above 1e-3 converges faster
