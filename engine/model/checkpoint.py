@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from engine.data.errors import DataError
@@ -21,6 +22,8 @@ from engine.model.inputs import Vocabulary
 from engine.model.model import InterestModel
 
 FORMAT = "interest-replay-model/1"
+# recommend/observe accept new items, but at least this share of the events must be on known items
+MIN_KNOWN_EVENT_SHARE = 0.5
 
 
 @dataclass
@@ -76,7 +79,12 @@ class Checkpoint:
         except FileNotFoundError:
             raise
         except Exception as err:
-            raise DataError(f"not a model checkpoint ({type(err).__name__}: {err})", path=str(path)) from err
+            # torch's own text suggests weights_only=False; never pass that advice on
+            raise DataError(
+                "not a model checkpoint written by `train` (model files are read as plain tensors only, "
+                "never unpickled)",
+                path=str(path),
+            ) from err
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise DataError(f"not a model checkpoint of format {FORMAT}", path=str(path))
         config = ModelConfig.from_dict(payload["model_config"])
@@ -110,12 +118,17 @@ class Checkpoint:
             )
 
     def check_compatible(self, timeline: Timeline, path: str | Path | None = None) -> None:
-        """DataError when ``timeline`` shares no item with the model's catalogue: surely other data."""
-        known = set(self.vocab.items)
-        items = timeline.events["item_id"].astype(str).unique()
-        if len(items) and not any(item in known for item in items):
+        """DataError when most events are on items the model never saw: surely other data.
+
+        New items are fine (they are embedded from their text), but a file whose events are mostly on
+        unknown items belongs to another catalogue, even when a few numeric ids happen to collide.
+        """
+        known = pd.Index(self.vocab.items)
+        ids = timeline.events["item_id"].astype(str)
+        share = float(ids.isin(known).mean()) if len(ids) else 1.0
+        if share < MIN_KNOWN_EVENT_SHARE:
             raise DataError(
-                f"none of the {len(items)} items in these events is in the model's catalogue of "
-                f"{len(known)} items: the model was trained on other data (fingerprint {self.fingerprint})",
+                f"only {share:.1%} of these events are on items the model knows ({len(known)} items, "
+                f"fingerprint {self.fingerprint}): the model was trained on other data",
                 path=None if path is None else str(path),
             )

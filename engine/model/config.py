@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from engine.data.errors import DataError
+
 CONV_TYPES: tuple[str, ...] = ("gatv2", "transformer", "interest")
 MEMORY_TYPES: tuple[str, ...] = ("gru", "lstm")
 
@@ -64,4 +66,9 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:  # a newer checkpoint: loading it without these settings would change its behaviour
+            raise DataError(
+                f"model settings this version does not know: {', '.join(unknown)}; upgrade to load it"
+            )
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -181,10 +181,19 @@ class Trainer:
             progress["epoch"] = epoch + 1
             if resume_path is not None:
                 self._save_progress(Path(resume_path), model, optimizer, progress, fingerprint)
-            if validation is not None and progress["bad"] >= cfg.patience and epoch + 1 >= cfg.min_epochs:
+            # A tail with no hit in any epoch cannot rank epochs: then train on, and keep the last epoch.
+            found_hits = progress["best_score"] > 0
+            if (
+                validation is not None
+                and found_hits
+                and progress["bad"] >= cfg.patience
+                and epoch + 1 >= cfg.min_epochs
+            ):
                 break
 
-        if progress["best_state"] is not None:
+        if validation is not None and progress["best_score"] <= 0:
+            log.warning("the validation tail had no hit in any epoch: keeping the last epoch's weights")
+        elif progress["best_state"] is not None:
             model.load_state_dict(progress["best_state"])
         model.eval()
         full_graph = (
@@ -437,7 +446,13 @@ class Trainer:
     def _resume(
         self, path: Path, model: InterestModel, optimizer: torch.optim.Optimizer, fingerprint: str
     ) -> dict[str, Any]:
-        payload = torch.load(path, map_location=next(model.parameters()).device, weights_only=True)
+        try:  # tensors only, never unpickled: a resume file is untrusted input like any other
+            payload = torch.load(path, map_location=next(model.parameters()).device, weights_only=True)
+        except Exception as err:
+            raise DataError(
+                f"{path}: not a resume file written by `train` (read as plain tensors only); "
+                "delete it to start over"
+            ) from err
         same = (
             payload.get("fingerprint") == fingerprint
             and payload.get("model_config") == self.model_config.to_dict()
