@@ -24,6 +24,10 @@ class TrainConfig:
     val_share: float = 0.1  # the latest share of training events is the validation tail (time-based)
     val_k: int = 20  # validation metric: NDCG@val_k, the headline cut-off of the evaluation
     min_val_users: int = 5  # fewer validating users than this: no early stopping, train all epochs
+    # The encoder's graph during training holds only the first graph_share of the training time, and only
+    # targets after it are predicted: no edge the encoder reads was made by the event it predicts (at test
+    # time the graph holds training events only, so training must not learn to lean on future edges).
+    graph_share: float = 0.5
     horizon: int = 1  # each state predicts one of the next `horizon` events, drawn uniformly (1 = next item)
     skip_repeat_targets: bool = True  # recommendations exclude seen items, so do not learn to predict them
     grad_clip: float = 5.0  # clip the gradient norm: long sequences occasionally spike
@@ -37,6 +41,8 @@ class TrainConfig:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.epochs < 1 or self.tokens_per_batch < 1 or self.horizon < 1 or not 0 <= self.val_share < 1:
             raise ValueError("epochs, tokens_per_batch and horizon must be positive and val_share in [0, 1)")
+        if not 0 < self.graph_share < 1:
+            raise ValueError(f"graph_share must be in (0, 1), got {self.graph_share}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -107,6 +107,9 @@ class Trainer:
         # set by fit: trend snapshots [B, n_items] and each training event's snapshot [n_events]
         self._trend_levels = torch.zeros(1, 0)
         self._event_bucket = torch.zeros(0, dtype=torch.long)
+        # set by fit: the training graph's time cut and each training event's time [n_events]
+        self._graph_cut = float("-inf")
+        self._event_seconds = torch.zeros(0, dtype=torch.float64)
 
     # -- public ----------------------------------------------------------------------------------
     def fit(self, timeline: Timeline, resume_path: str | Path | None = None) -> TrainedModel:
@@ -138,9 +141,19 @@ class Trainer:
         validation = self._validation_set(val_targets, sequences)
         if validation is not None:
             self._add_next_item_targets(validation, events, seconds, fit_mask, item_rows)
+        # Training reads a prefix graph and predicts only later targets (see TrainConfig.graph_share);
+        # validation reads the graph of every event before the validation tail, as a test would.
+        fit_seconds = seconds[fit_mask]
+        self._graph_cut = float(np.quantile(fit_seconds, cfg.graph_share))
+        before_cut = fit_seconds < self._graph_cut
         graph = graph_inputs_from_events(
+            fit_events[before_cut] if before_cut.any() else fit_events,
+            vocab, vocab.items, texts, mcfg, graph_config, use_sentences,
+        ).to(device)  # fmt: skip
+        fit_graph = graph_inputs_from_events(
             fit_events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences
         ).to(device)
+        self._event_seconds = torch.from_numpy(np.asarray(sequences.seconds, dtype=np.float64)).to(device)
         log_q, sample_p = self._negative_distribution(sequences, len(vocab.items), device)
         trend = ItemTrend.over_span(
             sequences.items, sequences.seconds, len(vocab.items), mcfg.trend_half_life_share
@@ -165,7 +178,7 @@ class Trainer:
         for epoch in range(int(progress["epoch"]), cfg.epochs):
             started = time.perf_counter()
             loss = self._train_epoch(model, optimizer, graph, sequences, log_q, sample_p, epoch, device)
-            score = self._validate(model, graph, sequences, validation, float(seconds.min()))
+            score = self._validate(model, fit_graph, sequences, validation, float(seconds.min()))
             record = {
                 "epoch": epoch + 1,
                 "loss": loss,
@@ -199,7 +212,7 @@ class Trainer:
         full_graph = (
             graph_inputs_from_events(events, vocab, vocab.items, texts, mcfg, graph_config, use_sentences)
             if validation is not None
-            else graph
+            else fit_graph
         )
         return TrainedModel(
             model=model,
@@ -276,6 +289,8 @@ class Trainer:
         target_position = torch.minimum(position + ahead, (batch.lengths[:, None] - 1).clamp_min(0))
         if self.config.skip_repeat_targets:
             mask = mask & ~batch.repeat.gather(1, target_position)
+        # only targets after the training graph's cut: the graph holds no edge they made
+        mask = mask & (self._event_seconds[batch.rows.gather(1, target_position)] >= self._graph_cut)
         targets = batch.items.gather(1, target_position)[mask]  # [P]
         buckets = self._event_bucket[batch.rows[:, :-1][mask]]  # [P]
 
