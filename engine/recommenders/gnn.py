@@ -116,6 +116,7 @@ class GNNRecommender(Recommender):
         ``events``; histories, user states and cold-start scores come from ``events``."""
         ckpt = self._require()
         ev = events.events
+        self.observed_until = ev["timestamp"].max() if len(ev) else None  # read by the leakage guard
         new_items = sorted(set(ev["item_id"].astype(str).unique()) - set(ckpt.vocab.items))
         self.catalogue = np.array(sorted([*ckpt.vocab.items, *new_items]), dtype=object)
         self.item_index = {item: i for i, item in enumerate(self.catalogue)}
