@@ -104,3 +104,12 @@ def test_new_items_in_observed_events_join_the_catalogue_from_text(fitted: GNNRe
         assert fitted.recommend(["newbie"], 3)["item_id"].tolist()[0] not in {"i900", "i003"}
     finally:
         fitted.observe(planted_timeline())
+
+
+def test_registry_builds_the_gnn_with_seed_and_device() -> None:
+    from engine.recommenders.registry import create_model
+
+    model = create_model("gnn", seed=3, device="cpu")
+    assert isinstance(model, GNNRecommender)
+    assert model.train_config.seed == 3
+    assert model.train_config.device == "cpu"
