@@ -21,6 +21,7 @@ small so training stays practical on 2 CPU cores, and CUDA is used when availabl
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -32,6 +33,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from engine.data.timeline import Timeline
+from engine.device import resolve_device
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import cold_rows, recent_popularity
 
@@ -54,15 +56,8 @@ class GRU4RecConfig:
     max_len: int = 50  # RecBole's MAX_ITEM_LIST_LENGTH: the items a prediction may look back on
     batch_size: int = 16  # windows per step (<= 800 next-item steps): many small Adam steps per epoch
     seed: int = 0  # weights, dropout and batch order are all drawn from it
-    device: str = "auto"  # "auto" = CUDA when available, else CPU
-    progress: bool = False  # an epoch progress bar on stderr
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; anything else as torch names it."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    device: str = "auto"  # auto | cpu | cuda: "auto" = CUDA when available, else CPU
+    progress: bool = False  # a bar of training steps on stderr, epoch and loss beside it
 
 
 class GRU4RecNet(nn.Module):
@@ -149,26 +144,32 @@ class GRU4Rec(Recommender):
         inputs, targets = self._windows()
         per_step = max(1, min(cfg.batch_size, MAX_LOGIT_CELLS // max(cfg.max_len * self.n_items, 1)))
         self.losses = []
-        epochs = tqdm(range(cfg.epochs), desc="GRU4Rec", unit="epoch", leave=False, disable=not cfg.progress)
-        for _ in epochs:
-            self.net.train()
-            total, count = 0.0, 0
-            perm = torch.randperm(len(inputs), generator=order_rng)
-            for start in range(0, len(perm), per_step):
-                batch = perm[start : start + per_step]
-                inp, tgt = inputs[batch], targets[batch]
-                width = int((tgt != IGNORE).sum(dim=1).max())
-                inp, tgt = inp[:, :width].to(self.device), tgt[:, :width].to(self.device)
-                out = self.net(inp)  # [B, T, E]
-                valid = tgt != IGNORE
-                loss = F.cross_entropy(self.net.logits(out[valid]), tgt[valid])  # full catalogue
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * int(valid.sum())
-                count += int(valid.sum())
-            self.losses.append(total / count if count else math.nan)
-            epochs.set_postfix(loss=f"{self.losses[-1]:.3f}")
+        steps_per_epoch = math.ceil(len(inputs) / per_step)
+        # nested under the caller's bar (position 1) and gone when done: the caller's bar goes on
+        bar = tqdm(total=cfg.epochs * steps_per_epoch, desc="GRU4Rec", unit="step", position=1, leave=False,
+                   file=sys.stderr, disable=not cfg.progress)  # fmt: skip
+        with bar:
+            for epoch in range(cfg.epochs):
+                bar.set_postfix_str(f"epoch {epoch + 1}/{cfg.epochs}")
+                self.net.train()
+                total, count = 0.0, 0
+                perm = torch.randperm(len(inputs), generator=order_rng)
+                for start in range(0, len(perm), per_step):
+                    batch = perm[start : start + per_step]
+                    inp, tgt = inputs[batch], targets[batch]
+                    width = int((tgt != IGNORE).sum(dim=1).max())
+                    inp, tgt = inp[:, :width].to(self.device), tgt[:, :width].to(self.device)
+                    out = self.net(inp)  # [B, T, E]
+                    valid = tgt != IGNORE
+                    loss = F.cross_entropy(self.net.logits(out[valid]), tgt[valid])  # full catalogue
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    total += float(loss.detach()) * int(valid.sum())
+                    count += int(valid.sum())
+                    bar.update()
+                self.losses.append(total / count if count else math.nan)
+                bar.set_postfix_str(f"epoch {epoch + 1}/{cfg.epochs}, loss {self.losses[-1]:.3f}")
         self.net.eval()
         return self
 

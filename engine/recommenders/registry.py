@@ -1,7 +1,8 @@
 """Model names -> factories, so the CLI, the benchmarks and the dashboard build models one way.
 
-Every factory takes the same keywords, ``seed`` and ``device``, and returns an unfitted
-:class:`~engine.recommenders.base.Recommender`. Lookup is case-insensitive. Imports happen inside the
+Every factory takes the same keywords, ``seed``, ``device`` and ``progress`` (a training progress bar on
+stderr, nested under the caller's; models that train in one quick pass ignore it), and returns an
+unfitted :class:`~engine.recommenders.base.Recommender`. Lookup is case-insensitive. Imports happen inside the
 factories: naming a model loads nothing until it is built. ``GNN`` is the engine's own model; while its
 module (``engine.recommenders.gnn``) is absent from a checkout, ``all`` leaves it out.
 """
@@ -20,39 +21,43 @@ class UnknownModelError(ValueError):
     """A model name that no factory answers to."""
 
 
-def _most_pop(seed: int = 0, device: str = "auto") -> Recommender:
+def _most_pop(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     from engine.recommenders.popularity import MostPop
 
     return MostPop()
 
 
-def _recent_pop(seed: int = 0, device: str = "auto") -> Recommender:
+def _recent_pop(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     from engine.recommenders.popularity import RecentPop
 
     return RecentPop()
 
 
-def _item_knn(seed: int = 0, device: str = "auto") -> Recommender:
+def _item_knn(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     from engine.recommenders.itemknn import ItemKNN
 
     return ItemKNN()
 
 
-def _seq_markov(seed: int = 0, device: str = "auto") -> Recommender:
+def _seq_markov(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     from engine.recommenders.markov import SeqMarkov
 
     return SeqMarkov()
 
 
-def _gru4rec(seed: int = 0, device: str = "auto") -> Recommender:
+def _gru4rec(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     from engine.recommenders.gru4rec import GRU4Rec, GRU4RecConfig
 
-    return GRU4Rec(GRU4RecConfig(seed=seed, device=device))
+    return GRU4Rec(GRU4RecConfig(seed=seed, device=device, progress=progress))
 
 
-def _gnn(seed: int = 0, device: str = "auto") -> Recommender:
+def _gnn(seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
+    from engine.training.config import TrainConfig
+
     module = importlib.import_module(GNN_MODULE)
-    model: Recommender = module.GNNRecommender(seed=seed, device=device)
+    model: Recommender = module.GNNRecommender(
+        train_config=TrainConfig(progress=progress), seed=seed, device=device
+    )
     return model
 
 
@@ -112,6 +117,6 @@ def resolve_models(spec: str | Sequence[str]) -> list[str]:
     return names
 
 
-def create_model(name: str, *, seed: int = 0, device: str = "auto") -> Recommender:
+def create_model(name: str, *, seed: int = 0, device: str = "auto", progress: bool = False) -> Recommender:
     """A new, unfitted model by (case-insensitive) name."""
-    return FACTORIES[canonical_name(name)](seed=seed, device=device)
+    return FACTORIES[canonical_name(name)](seed=seed, device=device, progress=progress)
