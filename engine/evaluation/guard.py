@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.timeline import Timeline
-from engine.evaluation.protocols import HELD_OUT_KEY, Split, training_histories
+from engine.evaluation.protocols import HELD_OUT_KEY, Split, TrainingIndex
 from engine.recommenders.base import Recommender
 
 MAX_SHOWN = 3  # offending examples named in an error
@@ -77,8 +77,7 @@ def verify_fitted(model: Recommender, split: Split) -> None:
         )
     if len(catalogue) != len(expected) or not np.array_equal(catalogue.astype(str), expected.astype(str)):
         raise RuntimeError(f"{name}.fit must index its training timeline with self._index(train)")
-    item_index = {item: i for i, item in enumerate(expected)}
-    histories = training_histories(split.train, item_index)
+    histories = TrainingIndex(split.train).history  # built by Recommender._index, as every fit must
     extra_users = [user for user in model.history if user not in histories]
     if extra_users:
         raise LeakageError(

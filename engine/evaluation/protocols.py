@@ -15,12 +15,13 @@ rest of every history trains the model. The target is the held-out item when it 
 catalogue and (by default) not already in the user's history. Unlike ``time``, training then contains
 other users' events from after a held-out event; report ``time`` as the headline for that reason.
 
-Targets are a CSR matrix over the training catalogue: the item ids sorted, exactly as
-:meth:`engine.recommenders.base.Recommender._index` builds them, so indices agree with every model's.
+Targets are a CSR matrix over the training catalogue, indexed by :class:`TrainingIndex` (that is,
+by :meth:`engine.recommenders.base.Recommender._index` itself), so indices agree with every model's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ import scipy.sparse as sp
 from engine.data.errors import DataError
 from engine.data.schema import SOURCE_ROW
 from engine.data.timeline import Timeline
+from engine.recommenders.base import Recommender
 
 PROTOCOLS: tuple[str, ...] = ("time", "loo")
 DEFAULT_CUT_QUANTILE = 0.9  # the last tenth of the log is the future to predict
@@ -75,17 +77,25 @@ class Split:
         }
 
 
-def training_catalogue(train: Timeline) -> np.ndarray:
-    """Item ids of ``train`` sorted as the recommenders index them (index = item index)."""
-    return np.array(sorted(train.events["item_id"].unique()), dtype=object)
+class TrainingIndex(Recommender):
+    """What every recommender's ``fit`` indexes from ``train``, built by the very same
+    :meth:`Recommender._index`: ``catalogue`` (item ids sorted; index = item index), ``item_index`` and
+    ``history`` (user id -> item indices in time order). Protocols take targets from it and the leakage
+    guard compares fitted models with it, so the three cannot drift apart. It scores nothing.
+    """
 
+    name = "TrainingIndex"
 
-def training_histories(train: Timeline, item_index: dict[str, int]) -> dict[str, np.ndarray]:
-    """User id -> item indices in time order, as the recommenders build ``history``."""
-    ev = train.events
-    codes = ev["item_id"].map(item_index).to_numpy(dtype=np.int64)
-    frame = pd.DataFrame({"user": ev["user_id"].to_numpy(), "code": codes})
-    return {str(user): group.to_numpy() for user, group in frame.groupby("user", sort=False)["code"]}
+    def __init__(self, train: Timeline) -> None:
+        super().__init__()
+        self.fit(train)
+
+    def fit(self, train: Timeline) -> TrainingIndex:
+        self._index(train)
+        return self
+
+    def score(self, users: Sequence[str]) -> np.ndarray:
+        raise TypeError("TrainingIndex only indexes a training timeline; it does not score")
 
 
 def _targets(
@@ -161,9 +171,8 @@ def time_split(
     cut = timeline.events["timestamp"].iloc[int(np.argmax(secs >= cut_s))]
     train = timeline.subset(before, source=f"{timeline.source} [before {cut.isoformat()}]")
     test_events = timeline.events[~before]
-    catalogue = training_catalogue(train)
-    item_index = {item: i for i, item in enumerate(catalogue)}
-    histories = training_histories(train, item_index)
+    index = TrainingIndex(train)
+    catalogue, item_index, histories = index.catalogue, index.item_index, index.history
     users, targets, counts = _targets(test_events, item_index, histories, repeat_aware, include_cold)
     notes = [
         f"time protocol: training = the {int(before.sum())} events before {cut.isoformat()} "
@@ -206,9 +215,8 @@ def loo_split(timeline: Timeline, repeat_aware: bool = False) -> Split:
         raise DataError("leave-last-out needs users with at least two events; none has")
     train = timeline.subset(~held_mask, source=f"{timeline.source} [leave-last-out train]")
     test_events = ev[held_mask]
-    catalogue = training_catalogue(train)
-    item_index = {item: i for i, item in enumerate(catalogue)}
-    histories = training_histories(train, item_index)
+    index = TrainingIndex(train)
+    catalogue, item_index, histories = index.catalogue, index.item_index, index.history
     users, targets, counts = _targets(test_events, item_index, histories, repeat_aware)
     counts["users_with_one_event"] = int((is_last & (n_events < 2)).sum())
     ties = int(
@@ -221,7 +229,7 @@ def loo_split(timeline: Timeline, repeat_aware: bool = False) -> Split:
         f"(source_row): {ties} held-out events share their timestamp with an earlier event of the same user",
         "targets: the held-out item when it is in the training catalogue"
         + (" (repeats included, repeat-aware)" if repeat_aware else " and not in the user's history"),
-        "note: leave-last-out trains on other users' events from after a held-out event; "
+        "leave-last-out trains on other users' events from after a held-out event; "
         "the time protocol has no such look-ahead",
     ]
     if not len(users):
@@ -240,6 +248,8 @@ def make_split(
     include_cold: bool = False,
 ) -> Split:
     """The split for a protocol name (``time`` or ``loo``; ``include_cold`` applies to ``time`` only)."""
+    if include_cold and protocol != "time":
+        raise ValueError(f"include_cold applies to the time protocol only, not {protocol!r}")
     if protocol == "time":
         return time_split(timeline, quantile, repeat_aware, include_cold)
     if protocol == "loo":
