@@ -1,8 +1,9 @@
 """`evaluate`: split a timeline by a protocol, fit every model on the training part, rank the full catalogue.
 
-Prints one table per K (models x metrics, each mean with its 95% bootstrap interval over users), shows a
-progress bar on stderr, and with ``--json OUT`` writes
-``{"protocol", "k", "users", "models": {name: {"ndcg@20": ...}}, "ci", "sampled", "split", "notes"}``.
+Prints one table per K (models x metrics, each mean with its 95% bootstrap interval over users, and each
+model's NDCG difference from the best baseline with its paired interval), shows a progress bar on stderr
+(with each model's training steps below it), and with ``--json OUT`` writes ``{"protocol", "k", "users",
+"models": {name: {"ndcg@20": ...}}, "ci", "delta_vs_best", "sampled", "split", "notes"}``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from engine.cli.main import UsageError
 from engine.cli.options import add_reading_options, read_timeline
+from engine.device import DEVICES, resolve_device
 from engine.evaluation import PROTOCOLS, EvalConfig, EvaluationReport, evaluate, make_split
 from engine.evaluation.bootstrap import DEFAULT_REPLICATES
 from engine.evaluation.protocols import DEFAULT_CUT_QUANTILE
@@ -61,8 +63,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="models to compare, case-insensitive: all, or e.g. MostPop,ItemKNN,GRU4Rec",
     )
     parser.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON to OUT")
-    parser.add_argument("--seed", type=int, default=0, help="seed for models and bootstrap (default 0)")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed for models and bootstrap, >= 0 (default 0)"
+    )
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="auto (CUDA when present), cpu or cuda (default auto)",
+    )
     parser.add_argument(
         "--bootstrap",
         type=int,
@@ -73,6 +82,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampled", type=int, default=0, metavar="N",
                         help="also report sampled metrics with N random negatives, labelled, beside the "
                              "Krichene-Rendle correction and the exact value (default: off)")  # fmt: skip
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (seeds: numpy and torch reject negative ones)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
 
 
 def _config(args: argparse.Namespace) -> EvalConfig:
@@ -94,10 +114,20 @@ def _cell(value: float, interval: tuple[float, float] | None) -> str:
     return f"{value:.4f} [{interval[0]:.4f},{interval[1]:.4f}]"
 
 
+def _delta_cell(delta: tuple[float, float, float] | None, is_reference: bool) -> str:
+    if is_reference:
+        return "(best baseline)"
+    if delta is None or not all(math.isfinite(v) for v in delta):
+        return "n/a"
+    return f"{delta[0]:+.4f} [{delta[1]:+.4f},{delta[2]:+.4f}]"
+
+
 def format_table(report: EvaluationReport) -> str:
-    """One block per K: models down, metrics across, each cell 'mean [lo,hi]' (95% bootstrap)."""
+    """One block per K: models down, metrics across, each cell 'mean [lo,hi]' (95% bootstrap); last,
+    'Δ vs best baseline': the model's NDCG@K minus the best baseline's, with its paired interval."""
     lines = []
     name_width = max([len("model"), *(len(n) for n in report.results)])
+    comparison = report.comparison
     for k in report.config.ks:
         columns = [m for m in (*ACCURACY_METRICS, *BEYOND_METRICS) if f"{m}@{k}" in report.metric_names]
         rows = []
@@ -105,8 +135,13 @@ def format_table(report: EvaluationReport) -> str:
             cells = [
                 _cell(result.metrics.get(f"{m}@{k}", math.nan), result.ci.get(f"{m}@{k}")) for m in columns
             ]
+            if comparison is not None:
+                delta = comparison.deltas.get(name, {}).get(f"ndcg@{k}")
+                cells.append(_delta_cell(delta, name == comparison.reference))
             rows.append([name, *cells])
         header = ["model", *(f"{m}@{k}" for m in columns)]
+        if comparison is not None:
+            header.append(f"Δ ndcg@{k} vs best baseline ({comparison.reference})")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         widths[0] = name_width
         lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
@@ -141,7 +176,10 @@ def run(args: argparse.Namespace) -> int:
         names = resolve_models(args.models)
     except UnknownModelError as err:
         raise UsageError(str(err)) from None
+    if args.include_cold and args.protocol != "time":
+        raise UsageError("--include-cold applies to --protocol time only (leave-last-out has no cold users)")
     config = _config(args)
+    device = resolve_device(args.device)  # before any reading: a missing GPU fails fast
     timeline = read_timeline(args)
     split = make_split(
         timeline,
@@ -151,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
         include_cold=args.include_cold,
     )
     factories = {
-        name: (lambda name=name: create_model(name, seed=args.seed, device=args.device)) for name in names
+        name: (lambda name=name: create_model(name, seed=args.seed, device=device.type, progress=True))
+        for name in names
     }
     report = evaluate(split, factories, config, progress=True)
     print(format_table(report))

@@ -1,4 +1,4 @@
-"""One evaluation path for every model: guarded fit, full-catalogue top-K in chunks, metrics, bootstrap CIs.
+r"""One evaluation path for every model: guarded fit, full-catalogue top-K in chunks, metrics, bootstrap CIs.
 
 For each model: hand it the guarded training timeline (:mod:`engine.evaluation.guard`), fit, verify what
 it read, rank the **whole catalogue** for every test user with :meth:`Recommender.top_k` in chunks of
@@ -6,13 +6,22 @@ users (seen items excluded unless the split is repeat-aware), then compute per-u
 and a 95% percentile bootstrap interval over users (the same resamples for every model). Coverage is a
 property of the whole set of lists and has no interval. Sampled metrics run only when asked, as a
 labelled comparison next to the exact numbers (:mod:`engine.evaluation.sampled`).
+
+Marginal intervals of two models overlap even when one beats the other for nearly every user, so each
+model also gets the **paired** interval of its per-user difference from the best baseline (the baseline
+with the highest headline metric, NDCG at the largest K), over the same resamples:
+
+.. math:: \Delta_u = m_u - m^{\mathrm{best}}_u, \qquad
+          \mathrm{CI}_{95}(\Delta) = [q_{0.025}(\bar\Delta^{(b)}), q_{0.975}(\bar\Delta^{(b)})]
+
+An interval that excludes 0 is a difference the test users support, not noise.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +45,7 @@ from engine.metrics import (
     novelty,
 )
 from engine.recommenders.base import SCORE_CHUNK, Recommender
+from engine.recommenders.registry import BASELINES
 
 PAIR_BLOCK_CELLS = 20_000_000  # (target, item) comparisons per block in the sampled comparison
 
@@ -49,6 +59,11 @@ class EvalConfig:
     chunk_users: int = SCORE_CHUNK  # users ranked per top_k call: bounds memory at chunk x n_items
     sampled_negatives: int = 0  # 0 = no sampled comparison; e.g. 100 for the classic protocol
     gamma: float = DEFAULT_GAMMA  # Krichene–Rendle bias-variance trade-off of the correction
+
+    @property
+    def headline(self) -> str:
+        """The metric that picks the best baseline: NDCG at the largest K, e.g. ``ndcg@20``."""
+        return f"ndcg@{max(self.ks)}"
 
 
 @dataclass
@@ -64,12 +79,26 @@ class ModelResult:
     sampled: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """Every model against one reference (the best baseline): per-user differences, paired intervals.
+
+    ``deltas[model][metric] = (mean difference, lo, hi)``: the mean over users of ``model - reference``
+    and its percentile bootstrap interval over the same resamples as the marginal intervals.
+    """
+
+    reference: str  # the best baseline by ``metric``
+    metric: str  # the headline metric that chose it
+    deltas: dict[str, dict[str, tuple[float, float, float]]]
+
+
 @dataclass
 class EvaluationReport:
     split: Split
     config: EvalConfig
     results: dict[str, ModelResult]
     notes: list[str]
+    comparison: Comparison | None = None  # None with fewer than two models or no baseline among them
 
     @property
     def metric_names(self) -> list[str]:
@@ -79,7 +108,9 @@ class EvaluationReport:
         return names
 
     def to_json(self) -> dict[str, Any]:
-        """``{"protocol", "k", "users", "models": {name: {metric: value}}}``; ci, sampled, split, notes."""
+        """``{"protocol", "k", "users", "models": {name: {metric: value}}}``; ci, delta_vs_best, sampled,
+        split, notes. ``delta_vs_best``: ``{name: {"model": best baseline, metric: [delta, lo, hi]}}``."""
+        comparison = self.comparison
         return {
             "protocol": self.split.protocol,
             "k": list(self.config.ks),
@@ -90,6 +121,13 @@ class EvaluationReport:
                 for n, r in self.results.items()
             },
             "ci_level": self.config.level,
+            "headline": self.config.headline,
+            "delta_vs_best": {
+                n: {"model": comparison.reference, **{m: [_finite(v) for v in d] for m, d in deltas.items()}}
+                for n, deltas in comparison.deltas.items()
+            }
+            if comparison is not None
+            else {},
             "sampled": {
                 n: {m: _finite(v) for m, v in r.sampled.items()} for n, r in self.results.items() if r.sampled
             },
@@ -182,6 +220,42 @@ def evaluate_model(
     return result
 
 
+def compare_to_best(
+    results: Mapping[str, ModelResult], config: EvalConfig, baselines: Collection[str] = BASELINES
+) -> Comparison | None:
+    """Paired intervals of every model's per-user difference from the best of ``baselines`` present.
+
+    The best baseline has the highest ``config.headline`` mean (the first listed wins a tie). The
+    resamples are those of the marginal intervals (same seed, same users), so the interval is paired:
+    a model that beats the reference for most users gets an interval above 0 even where the two marginal
+    intervals overlap. A user whose metric is undefined for either model is left out of that mean.
+    None with fewer than two models or when no baseline has a defined headline value.
+    """
+    headline = config.headline
+    pool = [
+        name
+        for name in results
+        if name in baselines and math.isfinite(results[name].metrics.get(headline, math.nan))
+    ]
+    if len(results) < 2 or not pool:
+        return None
+    best = max(pool, key=lambda name: results[name].metrics[headline])  # max keeps the first of a tie
+    reference = results[best].per_user
+    deltas: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for name, result in results.items():
+        names = [m for m in result.per_user if m in reference]
+        if not names:
+            continue
+        diffs = np.vstack([result.per_user[m] - reference[m] for m in names])  # [n_metrics, n_users]
+        bounds = bootstrap_ci(diffs, config.replicates, config.level, config.seed)
+        with np.errstate(invalid="ignore"):
+            means = [float(np.nanmean(row)) if np.isfinite(row).any() else math.nan for row in diffs]
+        deltas[name] = {
+            m: (means[row], float(bounds[row, 0]), float(bounds[row, 1])) for row, m in enumerate(names)
+        }
+    return Comparison(best, headline, deltas)
+
+
 def sampled_comparison(model: Recommender, split: Split, config: EvalConfig) -> dict[str, float]:
     """HR/NDCG per target: sampled (m negatives), Krichene–Rendle corrected, and exact (full catalogue).
 
@@ -263,8 +337,10 @@ def evaluate(
     models: Mapping[str, Callable[[], Recommender]],
     config: EvalConfig | None = None,
     progress: bool = True,
+    baselines: Collection[str] = BASELINES,
 ) -> EvaluationReport:
-    """Evaluate every model (name -> zero-argument factory) on one split with one progress bar on stderr."""
+    """Evaluate every model (name -> zero-argument factory) on one split with one progress bar on stderr;
+    each model is then compared with the best of ``baselines`` (by name) that took part."""
     config = config or EvalConfig()
     if not config.ks or min(config.ks) < 1:
         raise ValueError(f"every K must be >= 1, got {config.ks}")
@@ -288,4 +364,11 @@ def evaluate(
             f"comparison only); corrected_*: Krichene-Rendle correction (gamma={config.gamma}); exact_*: the "
             "same single-target metric over the full catalogue"
         )
-    return EvaluationReport(split, config, results, notes)
+    comparison = compare_to_best(results, config, baselines)
+    if comparison is not None:
+        notes.append(
+            f"delta vs best baseline: each model minus {comparison.reference} (the baseline with the highest "
+            f"{comparison.metric}), per user; 95% paired bootstrap interval over the same resamples "
+            "(an interval that excludes 0 is a real difference)"
+        )
+    return EvaluationReport(split, config, results, notes, comparison)
