@@ -12,7 +12,16 @@ import pytest
 
 from engine.data.timeline import Timeline
 from engine.data.validate import normalize
-from engine.evaluation import EvalConfig, Split, evaluate, evaluate_model, time_split
+from engine.evaluation import (
+    EvalConfig,
+    ModelResult,
+    Split,
+    compare_to_best,
+    evaluate,
+    evaluate_model,
+    time_split,
+)
+from engine.evaluation.bootstrap import bootstrap_ci
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import MostPop
 
@@ -106,3 +115,63 @@ def test_sampled_comparison_is_labelled_and_exact_matches_the_full_ranking() -> 
     oracle = evaluate_model(Oracle(SPLIT), SPLIT, config).sampled
     assert oracle["exact_hit_rate@10"] == pytest.approx(1.0)
     assert oracle["sampled_hit_rate@10"] == pytest.approx(1.0)
+
+
+def _result(name: str, ndcg: np.ndarray) -> ModelResult:
+    """A result with given per-user NDCG@10 values (its mean and marginal interval as the evaluator's)."""
+    lo, hi = bootstrap_ci(ndcg, CONFIG.replicates, CONFIG.level, CONFIG.seed)[0]
+    return ModelResult(name, {"ndcg@10": float(ndcg.mean())}, {"ndcg@10": (lo, hi)}, 0.0, 0.0,
+                       {"ndcg@10": ndcg})  # fmt: skip
+
+
+def test_identical_per_user_values_give_a_point_delta_at_zero() -> None:
+    values = np.random.default_rng(0).random(200)
+    results = {"A": _result("A", values), "B": _result("B", values.copy())}
+    comparison = compare_to_best(results, CONFIG, baselines=("A", "B"))
+    assert comparison is not None
+    assert comparison.reference == "A"  # a tie keeps the first listed
+    assert comparison.metric == "ndcg@10"
+    assert comparison.deltas["B"]["ndcg@10"] == (0.0, 0.0, 0.0)
+    assert comparison.deltas["A"]["ndcg@10"] == (0.0, 0.0, 0.0)
+
+
+def test_a_clearly_better_model_has_a_delta_interval_above_zero_where_marginals_overlap() -> None:
+    base = np.random.default_rng(1).random(200)  # wide spread across users
+    results = {"Base": _result("Base", base), "Better": _result("Better", np.clip(base + 0.03, 0, 1))}
+    hi_base, lo_better = results["Base"].ci["ndcg@10"][1], results["Better"].ci["ndcg@10"][0]
+    assert lo_better < hi_base  # the marginal intervals overlap: on their own they cannot tell
+    comparison = compare_to_best(results, CONFIG, baselines=("Base",))
+    assert comparison is not None
+    assert comparison.reference == "Base"
+    delta, lo, hi = comparison.deltas["Better"]["ndcg@10"]
+    assert 0.0 < lo <= delta <= hi
+    assert delta == pytest.approx(results["Better"].metrics["ndcg@10"] - results["Base"].metrics["ndcg@10"])
+
+
+def test_the_reference_is_the_best_baseline_never_a_non_baseline() -> None:
+    rng = np.random.default_rng(2)
+    results = {
+        "Weak": _result("Weak", rng.random(100) * 0.2),
+        "Strong": _result("Strong", rng.random(100) * 0.2 + 0.5),
+        "GNN": _result("GNN", np.ones(100)),
+    }
+    comparison = compare_to_best(results, CONFIG, baselines=("Weak", "Strong"))
+    assert comparison is not None
+    assert comparison.reference == "Strong"
+    assert comparison.deltas["Weak"]["ndcg@10"][2] < 0 < comparison.deltas["GNN"]["ndcg@10"][1]
+    assert compare_to_best(results, CONFIG, baselines=("Nobody",)) is None
+    assert compare_to_best({"Weak": results["Weak"]}, CONFIG, baselines=("Weak",)) is None
+
+
+def test_report_json_carries_the_delta_vs_the_best_baseline() -> None:
+    report = evaluate(SPLIT, {"MostPop": MostPop, "Oracle": lambda: Oracle(SPLIT)}, CONFIG, progress=False,
+                      baselines=("MostPop",))  # fmt: skip
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["headline"] == "ndcg@10"
+    assert data["delta_vs_best"]["Oracle"]["model"] == "MostPop"
+    delta, lo, hi = data["delta_vs_best"]["Oracle"]["ndcg@10"]
+    expected = data["models"]["Oracle"]["ndcg@10"] - data["models"]["MostPop"]["ndcg@10"]
+    assert delta == pytest.approx(expected)
+    assert 0.0 < lo <= delta <= hi
+    assert data["delta_vs_best"]["MostPop"]["ndcg@10"] == [0.0, 0.0, 0.0]
+    assert any("paired bootstrap" in note for note in data["notes"])

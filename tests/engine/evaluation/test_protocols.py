@@ -104,3 +104,30 @@ def test_targets_index_the_catalogue_the_models_build() -> None:
     model = MostPop().fit(split.train)
     assert np.array_equal(model.catalogue, split.catalogue)
     assert split.targets.shape == (1, model.n_items)
+
+
+def test_training_index_is_what_every_model_indexes() -> None:
+    from engine.evaluation.protocols import TrainingIndex
+    from engine.recommenders.markov import SeqMarkov
+
+    train = time_split(_timeline(EVENTS), quantile=0.7).train
+    index, model = TrainingIndex(train), SeqMarkov().fit(train)
+    assert np.array_equal(index.catalogue, model.catalogue)
+    assert index.history.keys() == model.history.keys()
+    for user, seq in model.history.items():
+        assert np.array_equal(index.history[user], seq)
+    assert index.history["a"].tolist() == [0, 1, 4]  # i1, i2, i5 in time order
+    with pytest.raises(TypeError, match="does not score"):
+        index.score(["a"])
+
+
+def test_include_cold_is_refused_by_leave_last_out() -> None:
+    rows = [("u", "x", 1), ("u", "y", 2), ("v", "y", 3), ("v", "x", 4)]
+    with pytest.raises(ValueError, match="time protocol only"):
+        make_split(_timeline(rows), "loo", include_cold=True)
+
+
+def test_notes_carry_no_prefix_of_their_own() -> None:
+    rows = [("u", "x", 1), ("u", "y", 2), ("v", "y", 3), ("v", "x", 4)]
+    for split in (loo_split(_timeline(rows)), time_split(_timeline(EVENTS), quantile=0.7)):
+        assert not any(note.lower().startswith("note:") for note in split.notes)  # the CLI adds "note: "
