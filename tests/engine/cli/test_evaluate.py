@@ -54,6 +54,12 @@ def test_time_protocol_prints_a_table_and_writes_the_json_contract(
     assert lo <= data["models"]["SeqMarkov"]["ndcg@20"] <= hi
     # the sequential structure is learnable: the Markov chain beats global popularity
     assert data["models"]["SeqMarkov"]["ndcg@20"] > data["models"]["MostPop"]["ndcg@20"]
+    # each model against the best baseline: the paired difference and its interval
+    assert "Δ ndcg@20 vs best baseline (SeqMarkov)" in printed.out
+    assert data["delta_vs_best"]["MostPop"]["model"] == "SeqMarkov"
+    delta, lo, hi = data["delta_vs_best"]["MostPop"]["ndcg@20"]
+    assert lo <= delta <= hi < 0
+    assert data["delta_vs_best"]["SeqMarkov"]["ndcg@20"] == [0.0, 0.0, 0.0]
 
 
 def test_loo_with_sampled_comparison(
@@ -67,6 +73,7 @@ def test_loo_with_sampled_comparison(
     printed = capsys.readouterr().out
     assert "sampled comparison" in printed
     assert "file order" in printed  # leave-last-out states how ties are broken
+    assert "note: note:" not in printed
     data = json.loads(out.read_text())
     assert data["protocol"] == "loo"
     assert data["k"] == [5]
@@ -84,13 +91,47 @@ def test_unknown_model_exits_2_with_one_line(events_csv: Path, capsys: pytest.Ca
 
 @pytest.mark.parametrize(
     ("flags", "message"),
-    [(["--k", "0"], "--k"), (["--cut", "1.5"], "between 0 and 1"), (["--bootstrap", "0"], "--bootstrap")],
+    [
+        (["--k", "0"], "--k"),
+        (["--cut", "1.5"], "between 0 and 1"),
+        (["--bootstrap", "0"], "--bootstrap"),
+        (["--protocol", "loo", "--include-cold"], "--include-cold applies to --protocol time only"),
+    ],
 )
 def test_bad_options_exit_2(
     events_csv: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
 ) -> None:
     assert main(["evaluate", "--events", str(events_csv), "--models", "mostpop", *flags]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--device", "gpu"], "invalid choice: 'gpu'"), (["--seed", "-1"], "--seed: expected an integer >= 0")],
+)
+def test_bad_values_are_refused_by_the_parser(
+    events_csv: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["evaluate", "--events", str(events_csv), "--models", "mostpop", *flags])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_cuda_without_a_gpu_exits_2_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    missing = tmp_path / "not-there.csv"  # the device is checked first: no file is read
+    assert main(["evaluate", "--events", str(missing), "--models", "gru4rec", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: device 'cuda' was asked for, but no CUDA device is available; use auto or cpu"
 
 
 def test_no_testable_user_exits_2_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,3 +80,20 @@ def test_trains_and_scores_on_cuda() -> None:
     model = GRU4Rec(GRU4RecConfig(epochs=2, device="cuda")).fit(_cyclic_timeline())
     assert model.device.type == "cuda"
     assert model.score(["u0"]).shape == (1, 8)
+
+
+def test_progress_shows_training_steps_and_epochs_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    GRU4Rec(GRU4RecConfig(epochs=2, device="cpu", progress=True)).fit(_cyclic_timeline(n_users=3))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "GRU4Rec" in captured.err
+    assert "epoch 2/2" in captured.err
+    assert "step" in captured.err
+
+
+def test_cuda_without_a_gpu_is_a_data_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.data.errors import DataError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DataError, match="no CUDA device"):
+        GRU4Rec(GRU4RecConfig(device="cuda"))

@@ -36,6 +36,16 @@ def test_every_baseline_builds_a_recommender(name: str) -> None:
     assert model.name == name
 
 
+def test_progress_reaches_the_models_that_train() -> None:
+    from engine.recommenders.gru4rec import GRU4Rec
+
+    quiet, shown = create_model("gru4rec", device="cpu"), create_model("gru4rec", device="cpu", progress=True)
+    assert isinstance(quiet, GRU4Rec)
+    assert isinstance(shown, GRU4Rec)
+    assert (quiet.config.progress, shown.config.progress) == (False, True)
+    assert isinstance(create_model("mostpop", progress=True), Recommender)  # quick models ignore it
+
+
 def test_all_holds_every_baseline_and_the_gnn_only_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "gnn_available", lambda: True)
     assert resolve_models("all") == [*BASELINES, "GNN"]
