@@ -47,7 +47,16 @@ def bootstrap_ci(
     values: np.ndarray, replicates: int = DEFAULT_REPLICATES, level: float = 0.95, seed: int = 0
 ) -> np.ndarray:
     """``[n_metrics, 2]`` lower and upper bounds of the ``level`` percentile interval of the mean."""
-    means = bootstrap_means(values, replicates, seed)
+    return percentile_interval(bootstrap_means(values, replicates, seed), level)
+
+
+def percentile_interval(means: np.ndarray, level: float = 0.95) -> np.ndarray:
+    """``[n_metrics, 2]`` bounds of the ``level`` percentile interval of replicate ``means`` [n_metrics, B].
+
+    Replicates of a paired difference (one model's replicate means minus another's, over the same
+    resamples) give the paired interval of that difference.
+    """
+    means = np.atleast_2d(means)
     alpha = (1.0 - level) / 2.0
     bounds = np.full((means.shape[0], 2), np.nan)
     defined = ~np.isnan(means).all(axis=1)

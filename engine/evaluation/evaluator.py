@@ -11,8 +11,11 @@ Marginal intervals of two models overlap even when one beats the other for nearl
 model also gets the **paired** interval of its per-user difference from the best baseline (the baseline
 with the highest headline metric, NDCG at the largest K), over the same resamples:
 
-.. math:: \Delta_u = m_u - m^{\mathrm{best}}_u, \qquad
-          \mathrm{CI}_{95}(\Delta) = [q_{0.025}(\bar\Delta^{(b)}), q_{0.975}(\bar\Delta^{(b)})]
+.. math:: \Delta^{(b)} = \bar m^{(b)} - \bar m^{\mathrm{best},(b)}, \qquad
+          \mathrm{CI}_{95}(\Delta) = [q_{0.025}(\Delta^{(b)}), q_{0.975}(\Delta^{(b)})]
+
+where :math:`\bar m^{(b)}` is a model's mean over the users of resample :math:`b`, the very resamples of
+its marginal interval (so the comparison costs no extra bootstrap).
 
 An interval that excludes 0 is a difference the test users support, not noise.
 """
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from engine.evaluation.bootstrap import DEFAULT_REPLICATES, bootstrap_ci
+from engine.evaluation.bootstrap import DEFAULT_REPLICATES, bootstrap_means, percentile_interval
 from engine.evaluation.guard import guarded_training, verify_fitted
 from engine.evaluation.protocols import Split
 from engine.evaluation.sampled import (
@@ -68,7 +71,9 @@ class EvalConfig:
 
 @dataclass
 class ModelResult:
-    """One model's numbers: means, intervals, timings; ``per_user`` keeps the arrays behind the means."""
+    """One model's numbers: means, intervals, timings; ``per_user`` keeps the arrays behind the means and
+    ``replicates`` the bootstrap means behind the intervals ([B] per metric, the same resamples for every
+    model of one evaluation, so two models' replicates subtract into a paired interval)."""
 
     name: str
     metrics: dict[str, float]
@@ -77,6 +82,7 @@ class ModelResult:
     rank_seconds: float
     per_user: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     sampled: dict[str, float] = field(default_factory=dict)
+    replicates: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,8 @@ def evaluate_model(
         scalars[f"coverage@{k}"] = coverage(ranked, len(split.catalogue), k)
     names = list(per_user)
     stacked = np.vstack([per_user[n] for n in names]) if names else np.empty((0, 0))
-    bounds = bootstrap_ci(stacked, config.replicates, config.level, config.seed)
+    replicate_means = bootstrap_means(stacked, config.replicates, config.seed)  # [n_metrics, B]
+    bounds = percentile_interval(replicate_means, config.level)
     metrics: dict[str, float] = {}
     ci: dict[str, tuple[float, float]] = {}
     for row, metric_name in enumerate(names):
@@ -214,7 +221,8 @@ def evaluate_model(
         metrics[metric_name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
         ci[metric_name] = (float(bounds[row, 0]), float(bounds[row, 1]))
     metrics.update(scalars)
-    result = ModelResult(name, metrics, ci, fit_seconds, rank_seconds, per_user)
+    replicates = {metric_name: replicate_means[row] for row, metric_name in enumerate(names)}
+    result = ModelResult(name, metrics, ci, fit_seconds, rank_seconds, per_user, replicates=replicates)
     if config.sampled_negatives > 0:
         result.sampled = sampled_comparison(model, split, config)
     return result
@@ -223,13 +231,14 @@ def evaluate_model(
 def compare_to_best(
     results: Mapping[str, ModelResult], config: EvalConfig, baselines: Collection[str] = BASELINES
 ) -> Comparison | None:
-    """Paired intervals of every model's per-user difference from the best of ``baselines`` present.
+    """Paired intervals of every model's difference from the best of ``baselines`` present.
 
-    The best baseline has the highest ``config.headline`` mean (the first listed wins a tie). The
-    resamples are those of the marginal intervals (same seed, same users), so the interval is paired:
-    a model that beats the reference for most users gets an interval above 0 even where the two marginal
-    intervals overlap. A user whose metric is undefined for either model is left out of that mean.
-    None with fewer than two models or when no baseline has a defined headline value.
+    The best baseline has the highest ``config.headline`` mean (the first listed wins a tie). A model's
+    delta is its mean minus the reference's; the interval is the percentile interval of the same
+    difference over the bootstrap resamples both were measured on (their ``replicates``), so it is
+    paired: a model that beats the reference for most users gets an interval above 0 even where the two
+    marginal intervals overlap. ``results`` must come from one evaluation (one split, one config).
+    None with fewer than two models or no baseline with a defined headline.
     """
     headline = config.headline
     pool = [
@@ -240,18 +249,19 @@ def compare_to_best(
     if len(results) < 2 or not pool:
         return None
     best = max(pool, key=lambda name: results[name].metrics[headline])  # max keeps the first of a tie
-    reference = results[best].per_user
+    reference = results[best]
     deltas: dict[str, dict[str, tuple[float, float, float]]] = {}
     for name, result in results.items():
-        names = [m for m in result.per_user if m in reference]
+        names = [m for m in result.replicates if m in reference.replicates]
         if not names:
             continue
-        diffs = np.vstack([result.per_user[m] - reference[m] for m in names])  # [n_metrics, n_users]
-        bounds = bootstrap_ci(diffs, config.replicates, config.level, config.seed)
-        with np.errstate(invalid="ignore"):
-            means = [float(np.nanmean(row)) if np.isfinite(row).any() else math.nan for row in diffs]
+        if any(result.replicates[m].shape != reference.replicates[m].shape for m in names):
+            raise ValueError(f"{name} and {best} were not measured on the same bootstrap resamples")
+        diffs = np.vstack([result.replicates[m] - reference.replicates[m] for m in names])  # [n_metrics, B]
+        bounds = percentile_interval(diffs, config.level)
         deltas[name] = {
-            m: (means[row], float(bounds[row, 0]), float(bounds[row, 1])) for row, m in enumerate(names)
+            m: (result.metrics[m] - reference.metrics[m], float(bounds[row, 0]), float(bounds[row, 1]))
+            for row, m in enumerate(names)
         }
     return Comparison(best, headline, deltas)
 

@@ -21,7 +21,7 @@ from engine.evaluation import (
     evaluate_model,
     time_split,
 )
-from engine.evaluation.bootstrap import bootstrap_ci
+from engine.evaluation.bootstrap import bootstrap_means, percentile_interval
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import MostPop
 
@@ -118,10 +118,11 @@ def test_sampled_comparison_is_labelled_and_exact_matches_the_full_ranking() -> 
 
 
 def _result(name: str, ndcg: np.ndarray) -> ModelResult:
-    """A result with given per-user NDCG@10 values (its mean and marginal interval as the evaluator's)."""
-    lo, hi = bootstrap_ci(ndcg, CONFIG.replicates, CONFIG.level, CONFIG.seed)[0]
+    """A result with given per-user NDCG@10 values, measured as the evaluator measures them."""
+    replicates = bootstrap_means(ndcg, CONFIG.replicates, CONFIG.seed)  # [1, B]
+    lo, hi = percentile_interval(replicates, CONFIG.level)[0]
     return ModelResult(name, {"ndcg@10": float(ndcg.mean())}, {"ndcg@10": (lo, hi)}, 0.0, 0.0,
-                       {"ndcg@10": ndcg})  # fmt: skip
+                       {"ndcg@10": ndcg}, replicates={"ndcg@10": replicates[0]})  # fmt: skip
 
 
 def test_identical_per_user_values_give_a_point_delta_at_zero() -> None:
@@ -161,6 +162,22 @@ def test_the_reference_is_the_best_baseline_never_a_non_baseline() -> None:
     assert comparison.deltas["Weak"]["ndcg@10"][2] < 0 < comparison.deltas["GNN"]["ndcg@10"][1]
     assert compare_to_best(results, CONFIG, baselines=("Nobody",)) is None
     assert compare_to_best({"Weak": results["Weak"]}, CONFIG, baselines=("Weak",)) is None
+    other = _result("Other", rng.random(100))
+    other.replicates["ndcg@10"] = other.replicates["ndcg@10"][:10]  # measured on other resamples
+    with pytest.raises(ValueError, match="same bootstrap resamples"):
+        compare_to_best({**results, "Other": other}, CONFIG, baselines=("Strong",))
+
+
+def test_the_paired_interval_reuses_the_marginal_resamples() -> None:
+    report = evaluate(SPLIT, {"MostPop": MostPop, "Oracle": lambda: Oracle(SPLIT)}, CONFIG, progress=False,
+                      baselines=("MostPop",))  # fmt: skip
+    assert report.comparison is not None
+    oracle, most_pop = report.results["Oracle"], report.results["MostPop"]
+    paired = bootstrap_means(oracle.per_user["ndcg@10"] - most_pop.per_user["ndcg@10"], CONFIG.replicates)
+    # no NDCG is undefined here: the difference of replicate means is the replicate of the difference
+    np.testing.assert_allclose(oracle.replicates["ndcg@10"] - most_pop.replicates["ndcg@10"], paired[0])
+    _, lo, hi = report.comparison.deltas["Oracle"]["ndcg@10"]
+    np.testing.assert_allclose([lo, hi], percentile_interval(paired, CONFIG.level)[0])
 
 
 def test_report_json_carries_the_delta_vs_the_best_baseline() -> None:
