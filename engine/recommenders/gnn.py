@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from engine.data.timeline import Timeline
+from engine.device import resolve_device
 from engine.graph import GraphConfig
 from engine.model.checkpoint import Checkpoint
 from engine.model.config import ModelConfig
@@ -27,7 +28,7 @@ from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import recent_popularity
 from engine.training.config import TrainConfig
-from engine.training.trainer import Trainer, resolve_device
+from engine.training.trainer import Trainer
 
 TREND_CHUNK = 256  # users scored per step: a few [256, n_items] float temporaries at most
 

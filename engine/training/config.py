@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+from engine.device import DEVICES
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from engine.data.errors import DataError
 from engine.data.timeline import Timeline
+from engine.device import resolve_device
 from engine.graph import GraphConfig
 from engine.metrics.ranking import ndcg_at_k
 from engine.model.config import ModelConfig
@@ -53,15 +54,6 @@ def _trend_cosine(
         return model.cosine(u, z[candidates], levels[:, candidates])
 
     return cosine
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a clear error."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DataError("--device cuda was asked for, but no CUDA device is available")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 @dataclass
