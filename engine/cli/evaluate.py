@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from engine.cli.main import UsageError
-from engine.cli.options import add_reading_options, read_timeline
+from engine.cli.options import add_reading_options, int_at_least, read_timeline
 from engine.device import DEVICES, resolve_device
 from engine.evaluation import PROTOCOLS, EvalConfig, EvaluationReport, evaluate, make_split
 from engine.evaluation.bootstrap import DEFAULT_REPLICATES
@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON to OUT")
     parser.add_argument(
-        "--seed", type=non_negative_int, default=0, help="seed for models and bootstrap, >= 0 (default 0)"
+        "--seed", type=int_at_least(0), default=0, help="seed for models and bootstrap, >= 0 (default 0)"
     )
     parser.add_argument(
         "--device",
@@ -82,17 +82,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampled", type=int, default=0, metavar="N",
                         help="also report sampled metrics with N random negatives, labelled, beside the "
                              "Krichene-Rendle correction and the exact value (default: off)")  # fmt: skip
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0 (seeds: numpy and torch reject negative ones)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
 
 
 def _config(args: argparse.Namespace) -> EvalConfig:

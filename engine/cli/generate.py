@@ -6,6 +6,7 @@ import argparse
 from dataclasses import fields
 
 from engine.cli.main import UsageError
+from engine.cli.options import int_at_least
 from engine.data.synthetic import SyntheticConfig, generate
 from engine.data.writer import event_file_format, save_events, save_truth, truth_path_for
 
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--days", type=int, default=_DEFAULTS["days"], help="days covered (default %(default)s)"
     )
     parser.add_argument(
-        "--seed", type=int, default=_DEFAULTS["seed"], help="random seed (default %(default)s)"
+        "--seed", type=int_at_least(0), default=_DEFAULTS["seed"], help="random seed (default %(default)s)"
     )
     parser.add_argument(
         "--out",

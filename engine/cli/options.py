@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
 from engine.data.timeline import Timeline
@@ -50,3 +51,18 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
 def read_timeline(args: argparse.Namespace) -> Timeline:
     """Load ``args.events`` with the reading options given on the command line."""
     return load_events(args.events, read_options(args))
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` (bad values exit 2 with one line)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return value
+
+    return parse

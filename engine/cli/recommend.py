@@ -11,8 +11,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from engine.cli.options import add_reading_options, read_timeline
-from engine.cli.train import positive_int
+from engine.cli.options import add_reading_options, int_at_least, read_timeline
 from engine.data.errors import DataError
 from engine.recommenders.gnn import GNNRecommender
 
@@ -29,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="USERS.txt",
         help="one user id per line, no header; blank lines ignored",
     )
-    parser.add_argument("--k", type=positive_int, default=20, help="list length (default 20)")
+    parser.add_argument("--k", type=int_at_least(1), default=20, help="list length (default 20)")
     parser.add_argument("--out", required=True, metavar="RECS.csv", help="where to write the lists")
 
 

@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from engine.cli.options import add_reading_options, read_timeline
+from engine.cli.options import add_reading_options, int_at_least, read_timeline
 from engine.data.errors import DataError
 from engine.model.config import ModelConfig
 from engine.recommenders.gnn import GNNRecommender
@@ -21,29 +21,19 @@ NAME = "train"
 HELP = "train the interest model (graph encoder + temporal memory) on an events file"
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_reading_options(parser)
     parser.add_argument("--out", required=True, metavar="MODEL.pt", help="where to write the checkpoint")
     parser.add_argument(
         "--epochs",
-        type=positive_int,
+        type=int_at_least(1),
         default=TrainConfig.epochs,
         help=f"most training epochs; early stopping may end sooner (default {TrainConfig.epochs})",
     )
     parser.add_argument(
         "--device", choices=DEVICES, default="auto", help="auto (CUDA when present), cpu or cuda"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed, >= 0 (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")  # fmt: skip
 
 
