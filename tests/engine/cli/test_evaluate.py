@@ -109,7 +109,10 @@ def test_bad_options_exit_2(
 
 @pytest.mark.parametrize(
     ("flags", "message"),
-    [(["--device", "gpu"], "invalid choice: 'gpu'"), (["--seed", "-1"], "--seed: expected a whole number >= 0")],
+    [
+        (["--device", "gpu"], "invalid choice: 'gpu'"),
+        (["--seed", "-1"], "--seed: expected a whole number >= 0"),
+    ],
 )
 def test_bad_values_are_refused_by_the_parser(
     events_csv: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
