@@ -400,7 +400,12 @@ class Trainer:
         )
         before, after = pairs[fit_mask], pairs[~fit_mask]
         known = pd.MultiIndex.from_frame(before.drop_duplicates())
-        after = after[~pd.MultiIndex.from_frame(after).isin(known) & after["u"].isin(before["u"])]
+        # as in the time protocol: targets are new to the user and in the catalogue before the cut
+        after = after[
+            ~pd.MultiIndex.from_frame(after).isin(known)
+            & after["u"].isin(before["u"])
+            & after["i"].isin(before["i"])
+        ]
         if after["u"].nunique() < cfg.min_val_users:
             return everything, None
         return fit_mask, after.groupby("u", sort=False)["i"].unique()
