@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
+from engine import ranking
 from engine.data.timeline import Timeline
 
 SCORE_CHUNK = 1024  # users scored at once: bounds memory at SCORE_CHUNK x n_items floats
@@ -60,37 +62,31 @@ class Recommender(ABC):
     def top_k(self, users: Sequence[str], k: int, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Item indices and scores of each user's top-k, shapes [len(users), k'] with k' = min(k, n_items).
 
-        Ranked over the full catalogue in chunks of users (never a users x items matrix all at once);
-        seen items get -inf when ``exclude_seen``; ties break by item index (= item id order).
+        Ranked over the full catalogue through :mod:`engine.ranking` in chunks of users (never a
+        users x items matrix all at once); seen items get -inf when ``exclude_seen``; ties break by
+        item index (= item id order).
         """
         k = min(k, self.n_items)
         all_idx = np.empty((len(users), k), dtype=np.int64)
         all_scores = np.empty((len(users), k), dtype=np.float32)
         for start in range(0, len(users), SCORE_CHUNK):
             batch = list(users[start : start + SCORE_CHUNK])
-            scores = np.asarray(self.score(batch), dtype=np.float32).copy()  # [B, n_items]
+            scores = torch.from_numpy(np.array(self.score(batch), dtype=np.float32))  # [B, n_items], a copy
             if exclude_seen:
-                for row, user in enumerate(batch):
-                    seen = self.history.get(user)
-                    if seen is not None and len(seen):
-                        scores[row, seen] = -np.inf
-            # stable sort on -score keeps lower item index first among equal scores
-            part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < self.n_items else None
-            if part is None:
-                order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-            else:
-                cand_scores = np.take_along_axis(scores, part, axis=1)
-                # break ties by index: sort candidates by (-score, index)
-                keys = np.lexsort((part, -cand_scores), axis=1)
-                order = np.take_along_axis(part, keys, axis=1)
-                # argpartition may cut inside a tie at position k; fix those rows exactly
-                kth = cand_scores.min(axis=1)
-                tied = (scores == kth[:, None]).sum(axis=1) > (cand_scores == kth[:, None]).sum(axis=1)
-                for tied_row in np.flatnonzero(tied):
-                    order[tied_row] = np.argsort(-scores[tied_row], kind="stable")[:k]
-            all_idx[start : start + len(batch)] = order
-            all_scores[start : start + len(batch)] = np.take_along_axis(scores, order, axis=1)
+                ranking.exclude(scores, [self.history.get(user) for user in batch])
+            index, values = ranking.top_k(scores, k)
+            all_idx[start : start + len(batch)] = index.numpy()
+            all_scores[start : start + len(batch)] = values.numpy()
         return all_idx, all_scores
+
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores [len(histories), n_items] for explicit histories (catalogue indices, oldest first).
+
+        What the fitted model would list after each history, with its parameters frozen: replay and
+        the event-by-event protocols read a user's prefix this way. An empty history gets the model's
+        cold-start scores. Models that cannot read an explicit history raise NotImplementedError.
+        """
+        raise NotImplementedError(f"{self.name} cannot score explicit histories")
 
     def recommend(self, users: Sequence[str], k: int, exclude_seen: bool = True) -> pd.DataFrame:
         """Ranked lists as a frame: ``user_id, rank, item_id, score`` (ranks 1..k, seen items dropped)."""

@@ -20,9 +20,10 @@ import scipy.sparse as sp
 
 from engine.data.timeline import Timeline
 from engine.recommenders.base import Recommender
-from engine.recommenders.popularity import cold_rows, recent_popularity
+from engine.recommenders.popularity import recent_popularity
 
 SIM_BLOCK_CELLS = 16_000_000  # dense cells per similarity block (~64 MB of float32): bounds fit memory
+_NONE = np.empty(0, dtype=np.int64)  # the history of a user never seen in training
 FILL_WEIGHT = 1e-6  # popularity fill, far below any cosine between items that share a user
 
 
@@ -90,12 +91,11 @@ class ItemKNN(Recommender):
             (cat_data.astype(np.float32), cat_idx, np.array(indptr)), shape=(n_items, n_items)
         )
 
-    def _recent_matrix(self, users: Sequence[str]) -> sp.csr_matrix:
-        """[len(users), n_items] with 1 at each user's last ``recent`` distinct items."""
+    def _recent_matrix(self, histories: Sequence[np.ndarray]) -> sp.csr_matrix:
+        """[len(histories), n_items] with 1 at each history's last ``recent`` distinct items."""
         rows, cols = [], []
-        for row, user in enumerate(users):
-            seq = self.history.get(user)
-            if seq is None or not len(seq):
+        for row, seq in enumerate(histories):
+            if not len(seq):
                 continue
             reversed_unique, first = np.unique(seq[::-1], return_index=True)
             recent = reversed_unique[np.argsort(first)][: self.config.recent]  # most recent first
@@ -103,11 +103,17 @@ class ItemKNN(Recommender):
             cols.append(recent)
         r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
         c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-        return sp.csr_matrix((np.ones(len(c), dtype=np.float32), (r, c)), shape=(len(users), self.n_items))
+        return sp.csr_matrix(
+            (np.ones(len(c), dtype=np.float32), (r, c)), shape=(len(histories), self.n_items)
+        )
 
     def score(self, users: Sequence[str]) -> np.ndarray:
-        scores = (self._recent_matrix(users) @ self.similarity).toarray()  # [B, n_items]
+        return self.score_histories([self.history.get(u, _NONE) for u in users])
+
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """Summed neighbourhoods of each history's recent items; empty histories: recent popularity."""
+        scores = (self._recent_matrix(histories) @ self.similarity).toarray()  # [B, n_items]
         scores += FILL_WEIGHT * self.cold_scores[None, :]
-        cold = cold_rows(users, self.history)
+        cold = np.array([len(h) == 0 for h in histories], dtype=bool)
         scores[cold] = self.cold_scores
         return scores.astype(np.float32, copy=False)

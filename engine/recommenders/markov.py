@@ -19,8 +19,9 @@ import scipy.sparse as sp
 
 from engine.data.timeline import Timeline
 from engine.recommenders.base import Recommender
-from engine.recommenders.popularity import cold_rows, recent_popularity
+from engine.recommenders.popularity import recent_popularity
 
+_NONE = np.empty(0, dtype=np.int64)  # the history of a user never seen in training
 FILL_WEIGHT = 1e-6  # popularity fill, below any transition probability of a catalogue under 1M items
 
 
@@ -56,9 +57,13 @@ class SeqMarkov(Recommender):
         return self
 
     def score(self, users: Sequence[str]) -> np.ndarray:
-        last = np.array([self.history[u][-1] if u in self.history else 0 for u in users], dtype=np.int64)
+        return self.score_histories([self.history.get(u, _NONE) for u in users])
+
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """Transition probabilities out of each history's last item; empty histories: recent popularity."""
+        last = np.array([h[-1] if len(h) else 0 for h in histories], dtype=np.int64)
         scores = self.transitions[last].toarray()  # [B, n_items]
         scores += FILL_WEIGHT * self.cold_scores[None, :]
-        cold = cold_rows(users, self.history)
+        cold = np.array([len(h) == 0 for h in histories], dtype=bool)
         scores[cold] = self.cold_scores
         return scores.astype(np.float32, copy=False)

@@ -76,6 +76,9 @@ class MostPop(Recommender):
     def score(self, users: Sequence[str]) -> np.ndarray:
         return np.broadcast_to(self._scores, (len(users), self.n_items))
 
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        return np.broadcast_to(self._scores, (len(histories), self.n_items))
+
 
 class RecentPop(Recommender):
     """Every user gets the same list: items by events in the last window of training, then all-time."""
@@ -94,3 +97,6 @@ class RecentPop(Recommender):
 
     def score(self, users: Sequence[str]) -> np.ndarray:
         return np.broadcast_to(self._scores, (len(users), self.n_items))
+
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        return np.broadcast_to(self._scores, (len(histories), self.n_items))

@@ -74,3 +74,20 @@ def test_top_k_partition_path_matches_a_full_sort() -> None:
     idx, _ = model.top_k(users, k=3, exclude_seen=False)
     expected = np.argsort(-raw, axis=1, kind="stable")[:, :3]
     np.testing.assert_array_equal(idx, expected)
+
+
+def test_history_scoring_equals_user_scoring_for_the_sequence_baselines() -> None:
+    from engine.data.synthetic import SyntheticConfig, generate
+    from engine.recommenders.itemknn import ItemKNN
+    from engine.recommenders.markov import SeqMarkov
+    from engine.recommenders.popularity import RecentPop
+
+    timeline, _ = generate(SyntheticConfig(n_users=20, n_items=80, n_categories=4, days=10, seed=2))
+    users = sorted(timeline.events["user_id"].unique())[:5]
+    for model in (RecentPop(), SeqMarkov(), ItemKNN()):
+        model.fit(timeline)
+        by_user = model.score(users)
+        by_history = model.score_histories([model.history[u] for u in users])
+        np.testing.assert_array_equal(by_user, by_history)
+        cold = model.score_histories([np.empty(0, dtype=np.int64)])
+        np.testing.assert_array_equal(cold[0], model.score(["nobody"])[0])
