@@ -22,11 +22,11 @@ from engine.model.config import ModelConfig
 from engine.model.inputs import build_graph_inputs, item_texts
 from engine.model.memory import MemoryState
 from engine.model.model import InterestModel
-from engine.model.replay import replay_users
 from engine.model.sequences import UserSequences
 from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.popularity import recent_popularity
+from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.trainer import Trainer
 

@@ -29,9 +29,9 @@ from engine.model.config import ModelConfig
 from engine.model.features import sentence_embeddings
 from engine.model.inputs import GraphInputs, Vocabulary, item_texts
 from engine.model.model import InterestModel
-from engine.model.replay import REPLAY_TOKENS, replay_users
 from engine.model.sequences import SequenceBatch, UserSequences, length_batches
 from engine.model.trend import ItemTrend
+from engine.replay.batch import REPLAY_TOKENS, replay_users
 from engine.training.config import TrainConfig
 from engine.training.graph import encoder_graph_config, graph_inputs_from_events
 from engine.training.loss import CosineFn, next_item_loss, plain_cosine
