@@ -6,7 +6,8 @@ weights_only=True)`` reads them without unpickling arbitrary objects.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,27 @@ from engine.model.config import ModelConfig
 from engine.model.inputs import Vocabulary
 from engine.model.model import InterestModel
 
-FORMAT = "interest-replay-model/1"
+FORMAT = "interest-replay-model/2"
+OLDER_FORMATS = ("interest-replay-model/1",)
 # recommend/observe accept new items, but at least this share of the events must be on known items
 MIN_KNOWN_EVENT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class EncoderGraph:
+    """The graph the encoder read, as it read it: nodes ``0..n_items-1`` are the catalogue items in
+    vocabulary order, then one node per category (``category_ids``); each target keeps its strongest
+    incoming edges. ``alpha`` is the encoder's own attention on each edge (mean over heads and layers).
+    """
+
+    edge_index: torch.Tensor  # [2, E] source -> target
+    edge_weight: torch.Tensor  # [E] co-occurrence weight (categories: membership weight)
+    alpha: torch.Tensor  # [E]
+    category_ids: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> EncoderGraph:
+        return cls(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), torch.zeros(0), ())
 
 
 @dataclass
@@ -47,6 +66,12 @@ class Checkpoint:
     trend_half_life_s: float = 86_400.0
     sentence_dim: int = 0
     history: list[dict[str, float]] | None = None
+    graph: EncoderGraph = field(default_factory=EncoderGraph.empty)
+    item_first_seen: np.ndarray | None = None  # [n_items] unix seconds of each item's first training event
+    trained_until: float = math.nan  # unix seconds of the last training event
+    item_names: tuple[str, ...] = ()  # [n_items] latest name ("" when none), for display
+    item_categories: tuple[str, ...] = ()  # [n_items] latest category ("" when none)
+    baselines: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)  # fitted on the same events
 
     def save(self, path: str | Path) -> None:
         payload = {
@@ -66,6 +91,17 @@ class Checkpoint:
             "trend_half_life_s": float(self.trend_half_life_s),
             "fingerprint": self.fingerprint,
             "history": list(self.history or []),
+            "graph_edge_index": self.graph.edge_index.detach().cpu(),
+            "graph_edge_weight": self.graph.edge_weight.detach().cpu(),
+            "graph_alpha": self.graph.alpha.detach().cpu(),
+            "graph_categories": list(self.graph.category_ids),
+            "item_first_seen": torch.from_numpy(
+                np.asarray(self.item_first_seen if self.item_first_seen is not None else [], dtype=np.float64)
+            ),
+            "trained_until": float(self.trained_until),
+            "item_names": list(self.item_names),
+            "item_categories": list(self.item_categories),
+            "baselines": {name: dict(state) for name, state in self.baselines.items()},
         }
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
@@ -85,6 +121,11 @@ class Checkpoint:
                 "never unpickled)",
                 path=str(path),
             ) from err
+        if isinstance(payload, dict) and payload.get("format") in OLDER_FORMATS:
+            raise DataError(
+                f"this model was written by an older version ({payload['format']}); retrain it with `train`",
+                path=str(path),
+            )
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise DataError(f"not a model checkpoint of format {FORMAT}", path=str(path))
         config = ModelConfig.from_dict(payload["model_config"])
@@ -97,7 +138,7 @@ class Checkpoint:
             vocab=vocab,
             texts=dict(zip(payload["text_items"], payload["text_values"], strict=True)),
             item_embeddings=payload["item_embeddings"].to(device),
-            popularity=payload["popularity"].numpy(),
+            popularity=payload["popularity"].cpu().numpy(),
             time_origin=float(payload["time_origin"]),
             fingerprint=str(payload["fingerprint"]),
             graph_config=GraphConfig(**payload["graph_config"]),
@@ -105,6 +146,17 @@ class Checkpoint:
             trend_half_life_s=float(payload["trend_half_life_s"]),
             sentence_dim=int(payload["sentence_dim"]),
             history=list(payload.get("history", [])),
+            graph=EncoderGraph(
+                payload["graph_edge_index"].to(device),
+                payload["graph_edge_weight"].to(device),
+                payload["graph_alpha"].to(device),
+                tuple(payload["graph_categories"]),
+            ),
+            item_first_seen=payload["item_first_seen"].cpu().numpy(),
+            trained_until=float(payload["trained_until"]),
+            item_names=tuple(payload["item_names"]),
+            item_categories=tuple(payload["item_categories"]),
+            baselines={name: dict(state) for name, state in payload["baselines"].items()},
         )
 
     def check_same_data(self, timeline: Timeline, path: str | Path | None = None) -> None:

@@ -90,3 +90,25 @@ class GraphEncoder(nn.Module):
                 msg = conv(h, edge_index, edge_attr)  # [N, heads * dim/heads]
             h = norm(h + self.dropout(proj(nn.functional.elu(msg))))  # [N, dim]
         return h
+
+    @torch.no_grad()
+    def attention(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor) -> Tensor:
+        """Each edge's attention :math:`\alpha_{vu}` (source u -> target v), averaged over heads and
+        layers: what the encoder read along that edge. Edges are those given (no self-loops are added).
+
+        Shapes: x [N, dim], edge_index [2, E], edge_weight [E] -> alpha [E] (sums to 1 over each
+        target's incoming edges).
+        """
+        alpha = x.new_zeros(edge_index.shape[1])
+        if not len(self.convs) or edge_index.shape[1] == 0:
+            return alpha
+        h = self.norms[0](x)
+        edge_attr = torch.log1p(edge_weight).unsqueeze(-1)  # [E, 1]
+        for conv, proj, norm in zip(self.convs, self.projections, self.norms[1:], strict=True):
+            if self.conv_type == "interest":
+                msg, (_, layer_alpha) = conv(h, edge_index, edge_weight, return_attention=True)
+            else:
+                msg, (_, layer_alpha) = conv(h, edge_index, edge_attr, return_attention_weights=True)
+            alpha += layer_alpha.mean(dim=-1)  # [E]: mean over heads
+            h = norm(h + self.dropout(proj(nn.functional.elu(msg))))
+        return alpha / len(self.convs)

@@ -63,6 +63,7 @@ class GraphInputs:
     edge_index: Tensor
     edge_weight: Tensor
     n_items: int
+    category_ids: tuple[str, ...] = ()  # the category nodes' ids, nodes n_items.. in order
 
     def to(self, device: torch.device | str) -> GraphInputs:
         return GraphInputs(
@@ -73,6 +74,7 @@ class GraphInputs:
             self.edge_index.to(device),
             self.edge_weight.to(device),
             self.n_items,
+            self.category_ids,
         )
 
 
@@ -113,4 +115,5 @@ def build_graph_inputs(
         edge_index,
         edge_weight,
         n_items,
+        tuple(str(c) for c in category_ids),
     )

@@ -75,6 +75,23 @@ class MemoryState:
         return MemoryState(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
 
+@dataclass
+class MemoryTrace:
+    """What the memory computed at every position of B padded sequences, for explaining its states.
+
+    ``u`` the user states, ``h`` the recurrent states, ``alpha`` the readout attention over each
+    position's window of recent events (rows sum to 1 where any event is valid), ``window_v`` those
+    events' values :math:`v_j` and ``valid`` which window slots hold an event. Slot ``R - 1`` is the
+    position itself, slot ``r`` the event ``R - 1 - r`` positions earlier.
+    """
+
+    u: Tensor  # [B, L, d]
+    h: Tensor  # [B, L, d]
+    alpha: Tensor  # [B, L, R]
+    window_v: Tensor  # [B, L, R, d]
+    valid: Tensor  # [B, L, R] bool
+
+
 class UserMemory(nn.Module):
     r"""TGN-style user memory with event-type-weighted attention over the user's recent events.
 
@@ -142,6 +159,13 @@ class UserMemory(nn.Module):
         )
 
     def forward(self, z: Tensor, types: Tensor, times: Tensor, lengths: Tensor) -> tuple[Tensor, MemoryState]:
+        trace, state = self.trace(z, types, times, lengths)
+        return trace.u, state
+
+    def trace(
+        self, z: Tensor, types: Tensor, times: Tensor, lengths: Tensor
+    ) -> tuple[MemoryTrace, MemoryState]:
+        """``forward`` keeping what explains each state: recurrent states, attention and its window."""
         B, L, _ = z.shape
         R = self.recent
         gaps = torch.diff(times, dim=1, prepend=times[:, :1])  # [B, L], first gap 0
@@ -157,7 +181,7 @@ class UserMemory(nn.Module):
         offset = torch.arange(-R + 1, 1, device=z.device)
         valid = (position[:, None] + offset[None, :]) >= 0  # [L, R]: inside the sequence
         valid = valid.unsqueeze(0) & (position < lengths[:, None].to(z.device)).unsqueeze(-1)  # [B, L, R]
-        u = self._readout(h, v_win, times.unsqueeze(-1) - t_win, type_win, valid)  # [B, L, d]
+        u, alpha = self._readout(h, v_win, times.unsqueeze(-1) - t_win, type_win, valid)  # [B, L, d]
 
         last = (lengths.to(z.device) - 1).clamp_min(0)  # [B]
         rows = torch.arange(B, device=z.device)
@@ -171,7 +195,7 @@ class UserMemory(nn.Module):
             last_t=times[rows, last] * (lengths.to(z.device) > 0),
             count=lengths.to(z.device).long(),
         )
-        return u, state
+        return MemoryTrace(u=u, h=h, alpha=alpha, window_v=v_win, valid=valid), state
 
     def step(self, state: MemoryState, z: Tensor, types: Tensor, times: Tensor) -> MemoryState:
         """Add one event per user: O(R d) work each, touching nothing else."""
@@ -202,10 +226,11 @@ class UserMemory(nn.Module):
     def readout(self, state: MemoryState) -> Tensor:
         """User states u [B, d] from memories (a user without events gets the readout of nothing)."""
         ages = state.last_t[:, None] - state.recent_t  # [B, R]
-        return self._readout(
+        u, _ = self._readout(
             state.h[:, None], state.recent_v[:, None], ages[:, None], state.recent_type[:, None],
             state.recent_mask[:, None],
-        )[:, 0]  # fmt: skip
+        )  # fmt: skip
+        return u[:, 0]
 
     # -- internals -------------------------------------------------------------------------------
     def _message(self, z: Tensor, types: Tensor, gaps: Tensor) -> Tensor:
@@ -234,8 +259,10 @@ class UserMemory(nn.Module):
         empty = (lengths.to(message.device) == 0)[:, None]
         return h, h_n.masked_fill(empty, 0.0), c_n.masked_fill(empty, 0.0)
 
-    def _readout(self, h: Tensor, v_win: Tensor, ages: Tensor, type_win: Tensor, valid: Tensor) -> Tensor:
-        # h [B, L, d]; v_win [B, L, R, d]; ages, type_win, valid [B, L, R]
+    def _readout(
+        self, h: Tensor, v_win: Tensor, ages: Tensor, type_win: Tensor, valid: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        # h [B, L, d]; v_win [B, L, R, d]; ages, type_win, valid [B, L, R] -> u [B, L, d], alpha [B, L, R]
         query = self.query(h)  # [B, L, d] (a learned constant when h = 0)
         # q . W_k[v ; phi] = (W_v^T q) . v + (W_t^T q) . phi: no [B, L, R, d] key tensor is built
         # (the bias term q . b is the same for every j, so the softmax drops it)
@@ -247,4 +274,17 @@ class UserMemory(nn.Module):
         logits = logits.masked_fill(~valid, float("-inf"))
         alpha = torch.softmax(logits, dim=-1).nan_to_num(0.0)  # rows with no valid event -> 0
         attended = torch.einsum("blr,blrd->bld", alpha, v_win)  # [B, L, d]
-        return self.out(self.dropout(torch.cat([h, attended], dim=-1)))  # [B, L, d]
+        return self.out(self.dropout(torch.cat([h, attended], dim=-1))), alpha  # [B, L, d], [B, L, R]
+
+    def readout_parts(self, h: Tensor, alpha: Tensor, window_v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        r"""The state split into additive parts: :math:`u = W_h h + \sum_j \alpha_j W_v v_j + b`.
+
+        ``out`` is linear, so (in eval mode) the three parts sum to the readout exactly.
+
+        Shapes: h [..., d], alpha [..., R], window_v [..., R, d]
+            -> memory part [..., d], one part per window event [..., R, d], bias [d]
+        """
+        w_h, w_v = self.out.weight[:, : self.dim], self.out.weight[:, self.dim :]  # [d, d] each
+        memory = h @ w_h.T  # [..., d]
+        events = alpha.unsqueeze(-1) * (window_v @ w_v.T)  # [..., R, d]
+        return memory, events, self.out.bias

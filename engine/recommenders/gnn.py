@@ -25,6 +25,7 @@ from engine.model.model import InterestModel
 from engine.model.sequences import UserSequences
 from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
+from engine.recommenders.gnn_checkpoint import build_checkpoint
 from engine.recommenders.popularity import recent_popularity
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
@@ -79,23 +80,7 @@ class GNNRecommender(Recommender):
     def fit(self, train: Timeline, resume_path: str | Path | None = None) -> GNNRecommender:
         self._index(train)
         trained = Trainer(self.model_config, self.train_config, self.graph_config).fit(train, resume_path)
-        model = trained.model
-        with torch.no_grad():
-            z = model.item_embeddings(trained.graph)
-        self.checkpoint = Checkpoint(
-            model=model,
-            vocab=trained.vocab,
-            texts=trained.texts,
-            item_embeddings=z,
-            popularity=recent_popularity(train, self.item_index),
-            time_origin=trained.time_origin,
-            fingerprint=trained.fingerprint,
-            graph_config=trained.graph_config,
-            train_config=trained.train_config.to_dict(),
-            trend_half_life_s=trained.trend_half_life_s,
-            sentence_dim=model.features.sentence.in_features if model.features.sentence is not None else 0,
-            history=trained.history,
-        )
+        self.checkpoint = build_checkpoint(train, trained, self.item_index)
         self.observe(train)
         return self
 

@@ -39,9 +39,50 @@ def test_round_trip_gives_the_same_scores(trained: tuple[GNNRecommender, Path]) 
 def test_file_holds_only_plain_containers(trained: tuple[GNNRecommender, Path]) -> None:
     _, path = trained
     payload = torch.load(path, weights_only=True)  # would raise on pickled custom objects
-    assert payload["format"] == "interest-replay-model/1"
+    assert payload["format"] == "interest-replay-model/2"
     assert payload["items"][:2] == ["i000", "i001"]
     assert payload["model_config"] == ModelConfig(dim=16).to_dict()
+
+
+def test_replay_facts_round_trip(trained: tuple[GNNRecommender, Path]) -> None:
+    rec, path = trained
+    saved, loaded = rec.checkpoint, Checkpoint.load(path)
+    assert saved is not None
+    n = len(loaded.vocab.items)
+    assert loaded.item_first_seen is not None and loaded.item_first_seen.shape == (n,)
+    assert np.isfinite(loaded.item_first_seen).all()
+    assert loaded.trained_until == pytest.approx(
+        float(planted_timeline(PlantedConfig(users=40)).seconds().max())
+    )
+    assert len(loaded.item_names) == len(loaded.item_categories) == n
+    assert torch.equal(loaded.graph.edge_index, saved.graph.edge_index)
+    # the encoder's attention sums to 1 over each target's incoming edges
+    sums = torch.zeros(int(loaded.graph.edge_index.max()) + 1).index_add(
+        0, loaded.graph.edge_index[1], loaded.graph.alpha
+    )
+    np.testing.assert_allclose(sums[sums > 0].numpy(), 1.0, atol=1e-5)
+    assert set(loaded.baselines) == {"RecentPop", "SeqMarkov", "ItemKNN"}
+
+
+def test_restored_baselines_score_histories_as_fitted_ones(trained: tuple[GNNRecommender, Path]) -> None:
+    from engine.recommenders.itemknn import ItemKNN
+    from engine.recommenders.markov import SeqMarkov
+    from engine.recommenders.popularity import RecentPop
+    from engine.recommenders.snapshot import restore
+
+    timeline = planted_timeline(PlantedConfig(users=40))
+    ckpt = Checkpoint.load(path=trained[1])
+    histories = [np.array([0, 3, 5]), np.array([], dtype=np.int64), np.array([7])]
+    for fitted in (RecentPop().fit(timeline), SeqMarkov().fit(timeline), ItemKNN().fit(timeline)):
+        assert list(fitted.catalogue) == list(ckpt.vocab.items)
+        restored = restore(fitted.name, ckpt.baselines[fitted.name], ckpt.vocab.items)
+        np.testing.assert_array_equal(restored.score_histories(histories), fitted.score_histories(histories))
+
+
+def test_an_older_checkpoint_asks_for_retraining(tmp_path: Path) -> None:
+    torch.save({"format": "interest-replay-model/1"}, tmp_path / "old.pt")
+    with pytest.raises(DataError, match="older version"):
+        Checkpoint.load(tmp_path / "old.pt")
 
 
 def test_loading_against_other_data_is_a_clear_error(trained: tuple[GNNRecommender, Path]) -> None:
