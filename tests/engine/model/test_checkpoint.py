@@ -49,7 +49,8 @@ def test_replay_facts_round_trip(trained: tuple[GNNRecommender, Path]) -> None:
     saved, loaded = rec.checkpoint, Checkpoint.load(path)
     assert saved is not None
     n = len(loaded.vocab.items)
-    assert loaded.item_first_seen is not None and loaded.item_first_seen.shape == (n,)
+    assert loaded.item_first_seen is not None
+    assert loaded.item_first_seen.shape == (n,)
     assert np.isfinite(loaded.item_first_seen).all()
     assert loaded.trained_until == pytest.approx(
         float(planted_timeline(PlantedConfig(users=40)).seconds().max())
