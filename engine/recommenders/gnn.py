@@ -19,9 +19,10 @@ from engine.device import resolve_device
 from engine.graph import GraphConfig
 from engine.model.checkpoint import Checkpoint
 from engine.model.config import ModelConfig
-from engine.model.inputs import build_graph_inputs, item_texts
+from engine.model.inputs import item_texts
 from engine.model.memory import MemoryState
 from engine.model.model import InterestModel
+from engine.model.new_items import embed_new_items
 from engine.model.sequences import UserSequences
 from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
@@ -199,21 +200,7 @@ class GNNRecommender(Recommender):
         z_known = ckpt.item_embeddings
         if not new_items:
             return z_known  # the vocabulary is sorted, so it already is the catalogue order
-        item_category = events.item_categories()
-        wanted = [item_category.get(item) for item in new_items]
-        categories = list(
-            dict.fromkeys([*ckpt.vocab.categories, *(str(c) for c in wanted if isinstance(c, str))])
-        )
-        cat_node = {c: len(new_items) + i for i, c in enumerate(categories)}
-        pairs = [(i, cat_node[c]) for i, c in enumerate(wanted) if isinstance(c, str)]
-        src = [i for i, _ in pairs] + [c for _, c in pairs]
-        dst = [c for _, c in pairs] + [i for i, _ in pairs]
-        edge_index = torch.tensor([src, dst], dtype=torch.long).reshape(2, -1)
-        edge_weight = torch.full((edge_index.shape[1],), float(ckpt.graph_config.category_weight))
-        graph = build_graph_inputs(
-            ckpt.vocab, new_items, {**ckpt.texts, **item_texts(events.events)}, ckpt.model.config,
-            edge_index, edge_weight, categories, use_sentences=ckpt.sentence_dim > 0,
-        ).to(z_known.device)  # fmt: skip
-        z_new = ckpt.model.item_embeddings(graph)  # [n_new, d]
+        categories = events.item_categories().to_dict()
+        z_new = embed_new_items(ckpt, new_items, item_texts(events.events), categories)
         order = np.argsort(np.array([*ckpt.vocab.items, *new_items], dtype=object), kind="stable")
         return torch.cat([z_known, z_new])[torch.from_numpy(order).to(z_known.device)]
