@@ -200,7 +200,7 @@ class GNNRecommender(Recommender):
         z_known = ckpt.item_embeddings
         if not new_items:
             return z_known  # the vocabulary is sorted, so it already is the catalogue order
-        categories = events.item_categories().to_dict()
+        categories = {str(k): v for k, v in events.item_categories().items()}
         z_new = embed_new_items(ckpt, new_items, item_texts(events.events), categories)
         order = np.argsort(np.array([*ckpt.vocab.items, *new_items], dtype=object), kind="stable")
         return torch.cat([z_known, z_new])[torch.from_numpy(order).to(z_known.device)]
