@@ -28,6 +28,14 @@ OLDER_FORMATS = ("interest-replay-model/1",)
 MIN_KNOWN_EVENT_SHARE = 0.5
 
 
+def _tensor_or_empty(values: np.ndarray | None) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(values)) if values is not None else torch.zeros(0)
+
+
+def _array_or_none(values: torch.Tensor) -> np.ndarray | None:
+    return values.cpu().numpy() if values.numel() else None
+
+
 @dataclass(frozen=True)
 class EncoderGraph:
     """The graph the encoder read, as it read it: nodes ``0..n_items-1`` are the catalogue items in
@@ -72,6 +80,10 @@ class Checkpoint:
     item_names: tuple[str, ...] = ()  # [n_items] latest name ("" when none), for display
     item_categories: tuple[str, ...] = ()  # [n_items] latest category ("" when none)
     baselines: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)  # fitted on the same events
+    # with ModelConfig.trend: item trend snapshots over the training span (levels at each bound, from
+    # earlier events only), so a replay step reads the trend as of its own time
+    trend_bounds: np.ndarray | None = None  # [B] unix seconds
+    trend_levels: np.ndarray | None = None  # [B, n_items]
 
     def save(self, path: str | Path) -> None:
         payload = {
@@ -102,6 +114,8 @@ class Checkpoint:
             "item_names": list(self.item_names),
             "item_categories": list(self.item_categories),
             "baselines": {name: dict(state) for name, state in self.baselines.items()},
+            "trend_bounds": _tensor_or_empty(self.trend_bounds),
+            "trend_levels": _tensor_or_empty(self.trend_levels),
         }
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
@@ -157,6 +171,8 @@ class Checkpoint:
             item_names=tuple(payload["item_names"]),
             item_categories=tuple(payload["item_categories"]),
             baselines={name: dict(state) for name, state in payload["baselines"].items()},
+            trend_bounds=_array_or_none(payload["trend_bounds"]),
+            trend_levels=_array_or_none(payload["trend_levels"]),
         )
 
     def check_same_data(self, timeline: Timeline, path: str | Path | None = None) -> None:

@@ -12,6 +12,7 @@ import torch
 
 from engine.data.timeline import Timeline
 from engine.model.checkpoint import Checkpoint, EncoderGraph
+from engine.model.trend import ItemTrend
 from engine.recommenders.popularity import recent_popularity
 from engine.recommenders.registry import create_model
 from engine.recommenders.snapshot import SNAPSHOT_BASELINES, snapshot
@@ -49,6 +50,12 @@ def build_checkpoint(train: Timeline, trained: TrainedModel, item_index: dict[st
         z = model.item_embeddings(trained.graph)
     first_seen, names, categories = catalogue_facts(train, trained.vocab.items)
     baselines = {name: snapshot(create_model(name).fit(train)) for name in SNAPSHOT_BASELINES}
+    trend = None
+    if model.config.trend:  # snapshots over the training span, read by replay at each step's time
+        codes = train.events["item_id"].map(item_index).to_numpy(dtype=np.int64)
+        trend = ItemTrend.over_span(
+            codes, train.seconds(), len(item_index), model.config.trend_half_life_share
+        )
     return Checkpoint(
         model=model,
         vocab=trained.vocab,
@@ -68,4 +75,6 @@ def build_checkpoint(train: Timeline, trained: TrainedModel, item_index: dict[st
         item_names=names,
         item_categories=categories,
         baselines=baselines,
+        trend_bounds=None if trend is None else trend.boundaries,
+        trend_levels=None if trend is None else trend.levels,
     )
