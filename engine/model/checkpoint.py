@@ -108,7 +108,7 @@ class Checkpoint:
             "graph_alpha": self.graph.alpha.detach().cpu(),
             "graph_categories": list(self.graph.category_ids),
             "item_first_seen": torch.from_numpy(
-                np.asarray(self.item_first_seen if self.item_first_seen is not None else [], dtype=np.float64)
+                np.array(self.item_first_seen if self.item_first_seen is not None else [], dtype=np.float64)
             ),
             "trained_until": float(self.trained_until),
             "item_names": list(self.item_names),

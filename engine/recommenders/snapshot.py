@@ -41,7 +41,7 @@ def _from_csr(state: dict[str, Tensor], n_items: int) -> sp.csr_matrix:
 def snapshot(model: Recommender) -> dict[str, Tensor]:
     """The fitted state of a RecentPop, SeqMarkov or ItemKNN as tensors."""
     if isinstance(model, RecentPop):
-        return {"scores": torch.from_numpy(np.asarray(model.score_histories([np.empty(0, np.int64)])[0]))}
+        return {"scores": torch.from_numpy(np.array(model.score_histories([np.empty(0, np.int64)])[0]))}
     if isinstance(model, SeqMarkov):
         return {**_csr(model.transitions), "cold": torch.from_numpy(model.cold_scores.copy())}
     if isinstance(model, ItemKNN):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.data.errors import DataError
@@ -21,8 +22,8 @@ FORMAT = "interest-replay-trace/1"
 TABLES: dict[str, tuple[str, ...]] = {
     "steps": (
         "step", "timestamp", "item_id", "item_name", "category", "event_type", "known", "split",
-        "drift_prev", "drift_start", "drift_ema", "changepoint", "next_item", "hit", "rr",
-        "hits_so_far", "running_hit", "running_mrr", "judged",
+        "drift_prev", "drift_start", "drift_ema", "changepoint",
+        "next_item", "next_rank", "judged", "hit", "rr", "running_hit", "running_mrr",
         "recentpop_hit", "recentpop_rr", "seqmarkov_hit", "seqmarkov_rr", "itemknn_hit", "itemknn_rr",
     ),
     "states": ("step", "state", "x", "y"),
@@ -56,6 +57,13 @@ class Trace:
     edges: pd.DataFrame
     explanations: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in TABLES:  # object columns of text -> pandas' string dtype, as Parquet reads them back
+            table = getattr(self, name)
+            text = [c for c in table.columns if table[c].dtype == object and _is_text(table[c])]
+            if text:
+                setattr(self, name, table.astype(dict.fromkeys(text, "str")))
 
     @property
     def n_steps(self) -> int:
@@ -113,6 +121,12 @@ class Trace:
         return cls(**tables, meta=meta)
 
 
+def _is_text(column: pd.Series) -> bool:
+    return bool(
+        column.map(lambda v: v is None or isinstance(v, str) or (isinstance(v, float) and v != v)).all()
+    )
+
+
 def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
@@ -132,7 +146,9 @@ def _records(table: pd.DataFrame) -> dict[str, list[Any]]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (not isinstance(value, list | tuple) and bool(pd.isna(value)))
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and value != value
 
 
 def _plain(value: Any) -> Any:
@@ -143,6 +159,8 @@ def _plain(value: Any) -> Any:
 
 def _from_records(name: str, columns: dict[str, list[Any]]) -> pd.DataFrame:
     table = pd.DataFrame(columns)
+    if name == "states" and "state" in table:
+        table["state"] = [np.asarray(v, dtype=np.float32) for v in table["state"]]
     if name == "steps" and "timestamp" in table:
         table["timestamp"] = pd.to_datetime(table["timestamp"], utc=True, format="ISO8601")
     return table

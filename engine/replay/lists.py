@@ -1,0 +1,112 @@
+"""The lists made at each step of a replay, and where the next real event ranks in them.
+
+At step t (after event t, before event t+1) a list may hold neither an item the user touched up to t nor
+an item first seen after t: the catalogue as of t. Ranking, exclusion and ties go through
+:mod:`engine.ranking`, the one path every list of the product takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from engine.model.trend import ItemTrend
+from engine.ranking import exclude, rank_of, top_k
+from engine.replay.model import ReplayModel
+
+
+@dataclass(frozen=True)
+class StepLists:
+    """Per step: the model's top-K (``items``/``scores`` [L, K], -1 / -inf where fewer may be listed),
+    the next event's full-catalogue rank for the model (``rank``) and each baseline (``baseline_rank``),
+    0 where the step is not judged (``judged`` false: last step, next item unknown, already touched or
+    not yet in the catalogue)."""
+
+    items: np.ndarray  # [L, K] int64
+    scores: np.ndarray  # [L, K] float32
+    judged: np.ndarray  # [L] bool
+    rank: np.ndarray  # [L] int64
+    baseline_rank: dict[str, np.ndarray]  # name -> [L] int64
+    levels: Tensor | None  # [L, n_items] trend level each step read, None without a trend
+
+
+def judged_steps(model: ReplayModel, rows: np.ndarray, known: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Steps whose next event can be listed: known, new to the user, in the catalogue at step t."""
+    L = len(rows)
+    judged = np.zeros(L, dtype=bool)
+    if L < 2:
+        return judged
+    nxt = rows[1:]
+    nxt_known = known[1:]
+    seen_before = np.zeros(L - 1, dtype=bool)
+    first_pos: dict[int, int] = {}
+    for t, (row, is_known) in enumerate(zip(rows, known, strict=True)):
+        if is_known and row not in first_pos:
+            first_pos[int(row)] = t
+    for t in range(L - 1):
+        seen_before[t] = nxt_known[t] and first_pos.get(int(nxt[t]), L) <= t
+    in_catalogue = np.zeros(L - 1, dtype=bool)
+    safe = np.where(nxt_known, nxt, 0)
+    in_catalogue[nxt_known] = model.first_seen[safe[nxt_known]] <= seconds[:-1][nxt_known]
+    judged[:-1] = nxt_known & ~seen_before & in_catalogue
+    return judged
+
+
+def trend_levels(model: ReplayModel, seconds: np.ndarray) -> Tensor | None:
+    """The item trend each step reads (as of its own time, training events only), [L, n_items]."""
+    ckpt = model.checkpoint
+    if ckpt.model.trend_direction is None or ckpt.trend_bounds is None or ckpt.trend_levels is None:
+        return None
+    trend = ItemTrend(ckpt.trend_bounds, ckpt.trend_levels, ckpt.trend_half_life_s)
+    buckets = torch.from_numpy(trend.bucket_of(seconds))
+    return torch.from_numpy(trend.levels)[buckets].to(model.device)
+
+
+@torch.no_grad()
+def step_lists(
+    model: ReplayModel,
+    u: Tensor,
+    rows: np.ndarray,
+    known: np.ndarray,
+    seconds: np.ndarray,
+    k: int,
+    chunk: int,
+) -> StepLists:
+    """Lists and next-event ranks for every step, ``chunk`` steps at a time (bounds chunk x n floats)."""
+    L, n = len(rows), model.n_items
+    net = model.checkpoint.model
+    z = model.checkpoint.item_embeddings
+    judged = judged_steps(model, rows, known, seconds)
+    nxt = np.r_[rows[1:], 0] if L else rows
+    nxt = np.where(judged, nxt, 0)
+    levels = trend_levels(model, seconds)
+    first_seen = torch.from_numpy(model.first_seen).to(model.device)
+    K = min(k, n)
+    items = np.full((L, K), -1, dtype=np.int64)
+    scores = np.full((L, K), -np.inf, dtype=np.float32)
+    rank = np.zeros(L, dtype=np.int64)
+    baseline_rank = {name: np.zeros(L, dtype=np.int64) for name in model.baselines}
+    for lo in range(0, L, chunk):
+        hi = min(lo + chunk, L)
+        part = slice(lo, hi)
+        prefixes = [rows[: t + 1][known[: t + 1]] for t in range(lo, hi)]  # touched up to each step
+        future = first_seen[None, :] > torch.from_numpy(seconds[part]).to(model.device)[:, None]  # [b, n]
+        level = None if levels is None else levels[part]
+        s = net.cosine(u[part], z, level)  # [b, n]
+        s = exclude(s.masked_fill(future, -torch.inf), prefixes)
+        index, values = top_k(s, K)
+        items[part], scores[part] = index.cpu().numpy(), values.cpu().numpy()
+        targets = torch.from_numpy(nxt[part]).to(model.device)
+        rank[part] = rank_of(s, targets).cpu().numpy()
+        for name, baseline in model.baselines.items():
+            b = torch.from_numpy(np.array(baseline.score_histories(prefixes), dtype=np.float32))
+            b = exclude(b.to(model.device).masked_fill(future, -torch.inf), prefixes)
+            baseline_rank[name][part] = rank_of(b, targets).cpu().numpy()
+    items[~np.isfinite(scores)] = -1
+    rank[~judged] = 0
+    for ranks in baseline_rank.values():
+        ranks[~judged] = 0
+    return StepLists(items, scores, judged, rank, baseline_rank, levels)

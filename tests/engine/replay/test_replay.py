@@ -1,0 +1,189 @@
+"""replay(): every event a step, batched states equal to stepping the memory, honest lists and hits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from engine.data.errors import DataError
+from engine.data.timeline import Timeline
+from engine.model.memory import event_type_codes
+from engine.replay.config import ReplayConfig
+from engine.replay.lists import trend_levels
+from engine.replay.model import ReplayModel
+from engine.replay.replay import replay, user_events
+from engine.replay.trace import TABLES, Trace
+
+
+@pytest.fixture(scope="module")
+def trace(replay_model: ReplayModel, replay_data: Timeline, busiest_user: str) -> Trace:
+    return replay(replay_model, replay_data, busiest_user, ReplayConfig(k=10))
+
+
+def test_every_event_is_a_step_in_time_order(trace: Trace, replay_data: Timeline, busiest_user: str) -> None:
+    events, _ = user_events(replay_data, busiest_user)
+    assert trace.n_steps == len(events)
+    assert trace.steps["step"].tolist() == list(range(len(events)))
+    assert trace.steps["item_id"].tolist() == events["item_id"].tolist()
+    assert trace.steps["timestamp"].is_monotonic_increasing
+    for name, columns in TABLES.items():
+        table = getattr(trace, name)
+        assert set(columns) <= set(table.columns), name
+
+
+def test_split_marks_events_after_the_training_end(trace: Trace, replay_model: ReplayModel) -> None:
+    seconds = (trace.steps["timestamp"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
+    expected = np.where(seconds <= replay_model.trained_until, "train", "heldout")
+    assert (trace.steps["split"].to_numpy() == expected).all()
+    assert {"train", "heldout"} == set(expected)
+
+
+def test_batched_states_equal_stepping_the_memory(
+    trace: Trace, replay_model: ReplayModel, replay_data: Timeline, busiest_user: str
+) -> None:
+    events, seconds = user_events(replay_data, busiest_user)
+    net = replay_model.checkpoint.model
+    z = replay_model.checkpoint.item_embeddings
+    rows = torch.tensor([replay_model.item_index[i] for i in events["item_id"]])
+    types = torch.from_numpy(event_type_codes(events["event_type"].astype(str)))
+    times = torch.from_numpy((seconds - replay_model.checkpoint.time_origin).astype(np.float32))
+    state = net.memory.empty_state(1)
+    stepped = []
+    with torch.no_grad():
+        for t in range(len(rows)):
+            state = net.memory.step(state, z[rows[t : t + 1]], types[t : t + 1], times[t : t + 1])
+            stepped.append(net.memory.readout(state)[0].numpy())
+    batched = np.stack(trace.states["state"].to_numpy())
+    np.testing.assert_allclose(batched, np.stack(stepped), atol=1e-5)
+
+
+def test_lists_equal_scoring_each_step_alone(
+    trace: Trace, replay_model: ReplayModel, replay_data: Timeline, busiest_user: str
+) -> None:
+    _, seconds = user_events(replay_data, busiest_user)
+    net = replay_model.checkpoint.model
+    z = replay_model.checkpoint.item_embeddings
+    states = torch.from_numpy(np.stack(trace.states["state"].to_numpy()))
+    levels = trend_levels(replay_model, seconds)
+    assert levels is not None  # the fixture's model reads item trends: exercise "trend as of t"
+    touched: set[str] = set()
+    for t in range(0, trace.n_steps, 7):
+        touched = set(trace.steps["item_id"][: t + 1])
+        with torch.no_grad():
+            scores = net.cosine(states[t : t + 1], z, levels[t : t + 1])[0].numpy()
+        allowed = np.array(
+            [item not in touched and first <= seconds[t] for item, first in
+             zip(replay_model.catalogue, replay_model.first_seen, strict=True)]
+        )  # fmt: skip
+        order = np.lexsort((np.arange(len(scores)), -np.where(allowed, scores, -np.inf)))[:10]
+        listed = trace.recs[(trace.recs["step"] == t) & (trace.recs["status"] != "left")].sort_values("rank")
+        np.testing.assert_allclose(listed["score"].to_numpy(), scores[order], atol=1e-6)
+        gaps = np.abs(np.diff(scores[order]))
+        if (gaps > 1e-6).all():  # no near-ties: the same items in the same order
+            assert listed["item_id"].tolist() == [replay_model.catalogue[i] for i in order]
+
+
+def test_lists_never_hold_touched_or_future_items(trace: Trace, replay_model: ReplayModel) -> None:
+    listed = trace.recs[trace.recs["status"] != "left"]
+    step_time = trace.steps.set_index("step")["timestamp"]
+    first_seen = pd.Series(replay_model.first_seen, index=list(replay_model.catalogue))
+    for t, group in listed.groupby("step"):
+        touched = set(trace.steps["item_id"][: int(t) + 1])
+        assert not touched & set(group["item_id"])
+        now = step_time[t].timestamp()
+        assert (first_seen[group["item_id"]].to_numpy() <= now).all()
+
+
+def test_hits_are_null_for_repeats_and_match_the_next_rank(trace: Trace) -> None:
+    steps = trace.steps
+    seen_before = [steps["next_item"][t] in set(steps["item_id"][: t + 1]) for t in range(len(steps))]
+    assert steps.loc[np.array(seen_before), "hit"].isna().all()
+    assert steps["hit"].iloc[-1] is pd.NA
+    judged = steps[steps["judged"]]
+    assert len(judged) > 5
+    assert (judged["hit"].astype(bool) == (judged["next_rank"] <= 10)).all()
+    listed = trace.recs[trace.recs["status"] != "left"]
+    for t in judged.loc[judged["hit"].astype(bool), "step"]:
+        row = listed[(listed["step"] == t) & listed["is_next"]]
+        assert len(row) == 1
+        assert row["rank"].iloc[0] == steps.loc[t, "next_rank"]
+    for prefix in ("recentpop_", "seqmarkov_", "itemknn_"):
+        assert judged[f"{prefix}hit"].notna().all()
+        assert steps.loc[~steps["judged"], f"{prefix}rr"].isna().all()
+
+
+def test_attention_sums_to_one_and_parts_sum_to_the_score(trace: Trace) -> None:
+    sums = trace.attention.groupby("step")["alpha"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-5)
+    listed = trace.recs[trace.recs["status"] != "left"]
+    total = listed["memory"] + listed["recent"] + listed["bias"]
+    np.testing.assert_allclose(total.to_numpy(), listed["score"].to_numpy(), atol=1e-5)
+    by_item = trace.explanations.groupby(["step", "rank"])["contribution"].sum()
+    score = listed.set_index(["step", "rank"])["score"]
+    np.testing.assert_allclose(by_item.loc[score.index].to_numpy(), score.to_numpy(), atol=1e-5)
+
+
+def test_rank_changes_are_consistent(trace: Trace) -> None:
+    recs = trace.recs
+    for t in range(1, min(trace.n_steps, 40)):
+        now = recs[(recs["step"] == t) & (recs["status"] != "left")]
+        before = recs[(recs["step"] == t - 1) & (recs["status"] != "left")].set_index("item_id")["rank"]
+        for row in now.itertuples():
+            if row.item_id in before.index:
+                assert row.status == "stayed"
+                assert row.prev_rank == before[row.item_id]
+            else:
+                assert row.status == "entered"
+                assert pd.isna(row.prev_rank)
+        left = recs[(recs["step"] == t) & (recs["status"] == "left")]
+        assert set(left["item_id"]) == set(before.index) - set(now["item_id"])
+
+
+def test_interest_shares_sum_to_one(trace: Trace) -> None:
+    sums = trace.interests.groupby("step")["share"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-9)
+    assert len(sums) == trace.n_steps
+
+
+def test_same_seed_same_trace(
+    trace: Trace, replay_model: ReplayModel, replay_data: Timeline, busiest_user: str
+) -> None:
+    again = replay(replay_model, replay_data, busiest_user, ReplayConfig(k=10))
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(trace, name), getattr(again, name))
+
+
+def test_unknown_items_are_kept_and_marked(replay_model: ReplayModel, replay_data: Timeline) -> None:
+    user = str(replay_data.events["user_id"].iloc[0])
+    events = replay_data.events.copy()
+    mine = np.flatnonzero((events["user_id"] == user).to_numpy())
+    events.loc[mine[2], "item_id"] = "brand-new-item"
+    events.loc[mine[2], "item_name"] = "A brand new <b>lamp</b>"
+    trace = replay(replay_model, Timeline(events, replay_data.report, "edited"), user)
+    assert trace.n_steps == len(mine)
+    assert trace.steps["known"].tolist().count(False) == 1
+    assert not trace.steps.loc[2, "known"]
+    assert trace.meta["unknown_items"] == 1
+    assert pd.isna(trace.steps.loc[1, "hit"])  # the next item is unknown: it cannot be listed
+
+
+def test_a_user_without_events_is_a_clear_error(replay_model: ReplayModel, replay_data: Timeline) -> None:
+    with pytest.raises(DataError, match="'nobody' has no events"):
+        replay(replay_model, replay_data, "nobody")
+
+
+def test_meta_names_the_model_and_pseudonymises(
+    replay_model: ReplayModel, replay_data: Timeline, busiest_user: str, trace: Trace
+) -> None:
+    assert trace.meta["user"] == busiest_user
+    assert trace.meta["fingerprint"] == replay_model.fingerprint
+    assert trace.meta["k"] == 10
+    hidden = replay(replay_model, replay_data, busiest_user, pseudonym_key=b"secret")
+    assert hidden.meta["user"].startswith("user-")
+    assert busiest_user not in hidden.meta["user"]
+    assert (
+        hidden.meta["user"]
+        == replay(replay_model, replay_data, busiest_user, pseudonym_key=b"secret").meta["user"]
+    )
