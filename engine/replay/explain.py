@@ -102,7 +102,9 @@ def explanation_table(
     source = table["source_step"].to_numpy()
     is_event = source >= 0
     table["item_id"] = np.asarray(model.catalogue, dtype=object)[table["item"].to_numpy(dtype=np.int64)]
-    table["source_item"] = np.where(is_event, item_ids[np.maximum(source, 0)], None)
+    table["source_item"] = pd.Series(
+        np.where(is_event, item_ids[np.maximum(source, 0)], None), index=table.index
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         table["share"] = table["contribution"] / table["score"]
     src_rows = path.rows[np.maximum(source, 0)]

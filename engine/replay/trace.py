@@ -160,7 +160,8 @@ def _plain(value: Any) -> Any:
 def _from_records(name: str, columns: dict[str, list[Any]]) -> pd.DataFrame:
     table = pd.DataFrame(columns)
     if name == "states" and "state" in table:
-        table["state"] = [np.asarray(v, dtype=np.float32) for v in table["state"]]
+        states = [np.asarray(v, dtype=np.float32) for v in table["state"]]
+        table["state"] = pd.Series(states, index=table.index, dtype=object)
     if name == "steps" and "timestamp" in table:
         table["timestamp"] = pd.to_datetime(table["timestamp"], utc=True, format="ISO8601")
     return table
