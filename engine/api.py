@@ -6,26 +6,53 @@ Nothing here does work at import time; torch is only imported by the functions t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from engine.data.errors import DataError
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
 from engine.data.timeline import Timeline
+from engine.replay.config import ReplayConfig
+from engine.replay.graph_view import GraphView, graph_view
+from engine.replay.trace import Trace, iso_utc
+from engine.replay.users import UserPage, user_page, user_table
+
+if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
+    from engine.replay.model import ReplayModel
+    from engine.training.trainer import TrainProgress
 
 __all__ = [
     "PRESETS",
     "DataError",
     "DatasetOverview",
+    "DemoModel",
+    "GraphView",
+    "ReplayConfig",
+    "ReplayModel",
     "Timeline",
+    "Trace",
+    "TrainProgress",
+    "TrainedModelInfo",
+    "UserPage",
     "dataset_overview",
     "default_data_path",
+    "demo_model",
     "ensure_default_data",
+    "graph_view",
+    "list_users",
+    "load_model",
     "load_timeline",
+    "load_trace",
+    "model_info",
     "parse_pairs",
+    "pseudonymise",
+    "replay_user",
+    "train_model",
+    "user_table",
 ]
 
 DEFAULT_SEED = 7  # the seed `make demo` generates the embedded default data with
@@ -103,3 +130,149 @@ def dataset_overview(timeline: Timeline, top: int = 15) -> DatasetOverview:
         top_categories=top_categories,
         events_per_user=ev.groupby("user_id").size().rename("events"),
     )
+
+
+# -- models ----------------------------------------------------------------------------------------
+DEMO_CUT_QUANTILE = (
+    0.8  # the demo model learns from events before this quantile of time; the rest is held out
+)
+
+
+@dataclass(frozen=True)
+class TrainedModelInfo:
+    """What a training run produced, as plain data: where the checkpoint is and how training went."""
+
+    path: Path
+    history: pd.DataFrame  # epoch, loss, val_ndcg, seconds
+    trained_until: str | None  # ISO time of the last training event
+    events: int  # training events
+    seconds: float  # wall time of the fit
+
+
+def train_model(
+    timeline: Timeline,
+    out: str | Path,
+    until_quantile: float | None = None,
+    on_progress: Callable[[TrainProgress], None] | None = None,
+    seed: int = 0,
+) -> TrainedModelInfo:
+    """Train the GNN with default settings on ``timeline`` (only events before ``until_quantile`` of its
+    time when given, so later events are held out) and save the checkpoint to ``out``."""
+    import time
+
+    import numpy as np
+
+    from engine.recommenders.gnn import GNNRecommender
+    from engine.training.config import TrainConfig
+
+    train = timeline
+    if until_quantile is not None:
+        seconds = timeline.seconds()
+        train = timeline.subset(seconds < np.quantile(seconds, until_quantile))
+    if len(train) == 0:
+        raise DataError("no events to train on", path=timeline.source)
+    started = time.perf_counter()
+    recommender = GNNRecommender(train_config=TrainConfig(progress=False, seed=seed))
+    recommender.on_progress = on_progress
+    recommender.fit(train)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recommender.save(out)
+    history = pd.DataFrame(recommender.checkpoint.history if recommender.checkpoint else [])
+    return TrainedModelInfo(
+        path=out,
+        history=history,
+        trained_until=train.events["timestamp"].max().isoformat(),
+        events=len(train),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def load_model(path: str | Path, device: str = "auto") -> ReplayModel:
+    """A checkpoint prepared for replay (read as plain tensors, never unpickled); immutable and shared."""
+    from engine.replay.model import load_replay_model
+
+    return load_replay_model(path, device)
+
+
+def model_info(model: ReplayModel) -> dict[str, Any]:
+    """Plain facts about a loaded model for display."""
+    ckpt = model.checkpoint
+    return {
+        "path": model.path,
+        "fingerprint": model.fingerprint,
+        "items": model.n_items,
+        "categories": len(ckpt.vocab.categories),
+        "trained_until": iso_utc(model.trained_until),
+        "model_config": ckpt.model.config.to_dict(),
+        "history": list(ckpt.history or []),
+        "device": str(model.device),
+    }
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    """The demo's model: its path, and a notice when it had to be (re)trained."""
+
+    path: Path
+    notice: str | None
+
+
+def demo_model(
+    data_path: Path | None = None, on_progress: Callable[[TrainProgress], None] | None = None
+) -> DemoModel:
+    """The model for the embedded default data, kept beside it (``model.pt``): trained on first use on
+    the events before the 0.8 quantile of time; retrained, with a notice, when the file does not load or
+    was trained on other data."""
+    data_path = ensure_default_data(data_path)
+    path = data_path.with_name(f"{data_path.stem}.model.pt")
+    notice = None
+    if path.exists():
+        try:
+            from engine.model.checkpoint import Checkpoint
+
+            Checkpoint.load(path, "cpu").check_compatible(load_timeline(data_path), path)
+            return DemoModel(path, None)
+        except DataError as err:
+            notice = f"The saved demo model could not be used ({err}); it was retrained."
+    train_model(load_timeline(data_path), path, DEMO_CUT_QUANTILE, on_progress)
+    return DemoModel(path, notice)
+
+
+# -- replay ----------------------------------------------------------------------------------------
+def list_users(table: pd.DataFrame, search: str = "", page: int = 0, page_size: int = 50) -> UserPage:
+    """One page of a :func:`user_table` (users by events, most first), filtered by an id substring."""
+    return user_page(table, search, page, page_size)
+
+
+def replay_user(
+    model: ReplayModel,
+    timeline: Timeline,
+    user: str,
+    k: int = 20,
+    pseudonymise: bool = False,
+    key_folder: Path | None = None,
+) -> Trace:
+    """The per-step trace of one user (see :mod:`engine.replay`); only reads ``model``."""
+    from engine.replay.replay import replay
+
+    key = _pseudonym_key(key_folder) if pseudonymise else None
+    return replay(model, timeline, user, ReplayConfig(k=k), pseudonym_key=key)
+
+
+def pseudonymise(users: list[str], key_folder: Path | None = None) -> list[str]:
+    """Keyed pseudonyms for user ids (stable per installation; not reversible without the key)."""
+    from engine.replay.pseudonym import pseudonym
+
+    key = _pseudonym_key(key_folder)
+    return [pseudonym(u, key) for u in users]
+
+
+def load_trace(path: str | Path) -> Trace:
+    return Trace.load(path)
+
+
+def _pseudonym_key(folder: Path | None) -> bytes:
+    from engine.replay.pseudonym import pseudonym_key
+
+    return pseudonym_key(folder or default_data_path().parent)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "engine.cli.evaluate",
     "train": "engine.cli.train",
     "recommend": "engine.cli.recommend",
+    "replay": "engine.cli.replay",
 }
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

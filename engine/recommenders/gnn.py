@@ -7,7 +7,7 @@ step for one user (``InterestModel.memory.step``), never a re-embedding of the c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from engine.recommenders.gnn_checkpoint import build_checkpoint
 from engine.recommenders.popularity import recent_popularity
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
-from engine.training.trainer import Trainer
+from engine.training.trainer import Trainer, TrainProgress
 
 TREND_CHUNK = 256  # users scored per step: a few [256, n_items] float temporaries at most
 
@@ -66,6 +66,7 @@ class GNNRecommender(Recommender):
             train_config = replace(train_config, device=device)
         self.train_config = train_config
         self.graph_config = graph_config
+        self.on_progress: Callable[[TrainProgress], None] | None = None  # per batch / epoch while fitting
         self.checkpoint: Checkpoint | None = None
         self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order: what the memory reads
         self.score_embeddings = torch.empty(0)  # [n_items, d]: the same moved by each item's trend now
@@ -80,7 +81,9 @@ class GNNRecommender(Recommender):
     # -- training --------------------------------------------------------------------------------
     def fit(self, train: Timeline, resume_path: str | Path | None = None) -> GNNRecommender:
         self._index(train)
-        trained = Trainer(self.model_config, self.train_config, self.graph_config).fit(train, resume_path)
+        trained = Trainer(self.model_config, self.train_config, self.graph_config, self.on_progress).fit(
+            train, resume_path
+        )
         self.checkpoint = build_checkpoint(train, trained, self.item_index)
         self.observe(train)
         return self

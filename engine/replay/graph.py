@@ -6,16 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.replay.interests import NO_CATEGORY
 from engine.replay.model import ReplayModel
-
-
-def item_node(item_id: str) -> str:
-    return f"item:{item_id}"
-
-
-def category_node(category: str) -> str:
-    return f"category:{category}"
+from engine.replay.trace import NO_CATEGORY, category_node, item_node
 
 
 def graph_tables(

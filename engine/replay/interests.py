@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.graph import GraphConfig
-
-NO_CATEGORY = "(no category)"
+from engine.replay.trace import NO_CATEGORY
 
 
 def event_strengths(event_types: pd.Series, config: GraphConfig) -> np.ndarray:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-
 import numpy as np
 import pandas as pd
 import torch
@@ -16,12 +13,12 @@ from engine.replay.config import ReplayConfig
 from engine.replay.drift import changepoints, drift
 from engine.replay.explain import ScoreParts, explanation_table, score_parts
 from engine.replay.graph import graph_tables
-from engine.replay.interests import interest_table
+from engine.replay.interests import event_strengths, interest_table
 from engine.replay.lists import StepLists, step_lists
 from engine.replay.model import ReplayModel
 from engine.replay.path import memory_path
 from engine.replay.pseudonym import pseudonym
-from engine.replay.trace import BASELINE_COLUMNS, FORMAT, TABLES, Trace
+from engine.replay.trace import BASELINE_COLUMNS, FORMAT, TABLES, Trace, iso_utc
 
 
 def user_events(timeline: Timeline, user: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -87,18 +84,12 @@ def replay(
             "seed": config.seed,
             "config": config.to_dict(),
             "version": __version__,
-            "trained_until": _iso(model.trained_until),
+            "trained_until": iso_utc(model.trained_until),
             "source": timeline.source,
             "unknown_items": int((~path.known).sum()),
         },
     )
     return trace
-
-
-def _iso(seconds: float) -> str | None:
-    if not math.isfinite(seconds):
-        return None
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
 
 
 def _steps_table(
@@ -119,6 +110,7 @@ def _steps_table(
             "item_name": events["item_name"].fillna(events["item_id"]).astype(str).to_numpy(),
             "category": events["category"].astype(object).to_numpy(),
             "event_type": events["event_type"].astype(str).to_numpy(),
+            "weight": event_strengths(events["event_type"], model.checkpoint.graph_config),
             "known": np.array([item in model.item_index for item in ids], dtype=bool),
             "split": np.where(seconds <= model.trained_until, "train", "heldout"),
         }

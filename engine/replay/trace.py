@@ -6,7 +6,9 @@ file order). Column meanings are documented in :data:`TABLES` and in the README 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ FORMAT = "interest-replay-trace/1"
 # table -> its columns, in order (the contract the dashboard and the what-if comparison read)
 TABLES: dict[str, tuple[str, ...]] = {
     "steps": (
-        "step", "timestamp", "item_id", "item_name", "category", "event_type", "known", "split",
+        "step", "timestamp", "item_id", "item_name", "category", "event_type", "weight", "known",
+        "split",
         "drift_prev", "drift_start", "drift_ema", "changepoint",
         "next_item", "next_rank", "judged", "hit", "rr", "running_hit", "running_mrr",
         "recentpop_hit", "recentpop_rr", "seqmarkov_hit", "seqmarkov_rr", "itemknn_hit", "itemknn_rr",
@@ -40,6 +43,26 @@ TABLES: dict[str, tuple[str, ...]] = {
         "path_alpha", "text",
     ),
 }  # fmt: skip
+NO_CATEGORY = "(no category)"
+
+
+def item_node(item_id: str) -> str:
+    """Node id of an item in the trace's interest graph."""
+    return f"item:{item_id}"
+
+
+def category_node(category: str) -> str:
+    """Node id of a category in the trace's interest graph."""
+    return f"category:{category}"
+
+
+def iso_utc(seconds: float) -> str | None:
+    """Unix seconds as an ISO-8601 UTC time; None when not finite."""
+    if not math.isfinite(seconds):
+        return None
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()
+
+
 BASELINE_COLUMNS = {"RecentPop": "recentpop", "SeqMarkov": "seqmarkov", "ItemKNN": "itemknn"}
 
 

@@ -84,6 +84,18 @@ class _ValidationSet:
     next_rows: np.ndarray | None = None  # event rows of ``everything`` predicted one at a time [T]
 
 
+@dataclass(frozen=True)
+class TrainProgress:
+    """Where a fit stands: ``batch`` of ``batches`` done in ``epoch`` (1-based) of at most ``epochs``;
+    ``record`` (loss, val_ndcg, seconds) once the epoch is over. Early stopping may end before ``epochs``."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    record: dict[str, float] | None = None
+
+
 class Trainer:
     """Train an InterestModel on a timeline; ``fit`` returns a TrainedModel."""
 
@@ -92,9 +104,12 @@ class Trainer:
         model_config: ModelConfig | None = None,
         train_config: TrainConfig | None = None,
         graph_config: GraphConfig | None = None,
+        on_progress: Callable[[TrainProgress], None] | None = None,
     ) -> None:
+        """``on_progress`` is called after every batch and every epoch (the dashboard's progress bar)."""
         self.model_config = model_config or ModelConfig()
         self.config = train_config or TrainConfig()
+        self.on_progress = on_progress
         self.base_graph_config = graph_config
         # set by fit: trend snapshots [B, n_items] and each training event's snapshot [n_events]
         self._trend_levels = torch.zeros(1, 0)
@@ -178,6 +193,8 @@ class Trainer:
                 "seconds": time.perf_counter() - started,
             }
             progress["history"].append(record)
+            if self.on_progress is not None:
+                self.on_progress(TrainProgress(epoch + 1, cfg.epochs, 1, 1, record))
             log.info("epoch %d: loss %.4f, validation NDCG@%d %.4f", epoch + 1, loss, cfg.val_k, score)
             if validation is None or score > progress["best_score"]:
                 progress.update(best_score=score, best_state=copy.deepcopy(model.state_dict()), bad=0)
@@ -239,7 +256,9 @@ class Trainer:
         batches = length_batches(sequences.lengths, cfg.tokens_per_batch, rng)
         total, count = 0.0, 0
         bar = tqdm(batches, desc=f"epoch {epoch + 1}", disable=not cfg.progress, leave=False, unit="batch")
-        for rows in bar:
+        for done, rows in enumerate(bar):
+            if self.on_progress is not None:
+                self.on_progress(TrainProgress(epoch + 1, cfg.epochs, done, len(batches)))
             batch = sequences.batch(rows).to(device)
             u_prev, targets, buckets = self._predictions(model, graph, batch, generator)
             if not len(targets):
