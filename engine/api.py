@@ -17,6 +17,7 @@ from engine.data.errors import DataError
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
 from engine.data.timeline import Timeline
 from engine.replay.config import ReplayConfig
+from engine.replay.export import safe_csv, trace_zip
 from engine.replay.graph_view import GraphView, graph_view
 from engine.replay.trace import Trace, iso_utc
 from engine.replay.users import UserPage, user_page, user_table
@@ -43,14 +44,18 @@ __all__ = [
     "demo_model",
     "ensure_default_data",
     "graph_view",
+    "item_map",
     "list_users",
     "load_model",
     "load_timeline",
     "load_trace",
     "model_info",
     "parse_pairs",
+    "planted_drift_steps",
     "pseudonymise",
     "replay_user",
+    "safe_csv",
+    "trace_zip",
     "train_model",
     "user_table",
 ]
@@ -276,3 +281,38 @@ def _pseudonym_key(folder: Path | None) -> bytes:
     from engine.replay.pseudonym import pseudonym_key
 
     return pseudonym_key(folder or default_data_path().parent)
+
+
+def item_map(model: ReplayModel, max_points: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Items in the shared 2-D plane (x, y, category), a seeded sample of at most ``max_points``."""
+    import numpy as np
+
+    frame = pd.DataFrame(
+        {"x": model.item_xy[:, 0], "y": model.item_xy[:, 1], "category": list(model.categories)}
+    )
+    frame["category"] = frame["category"].replace("", "(no category)")
+    if len(frame) > max_points:
+        rows = np.random.default_rng(seed).choice(len(frame), max_points, replace=False)
+        frame = frame.iloc[np.sort(rows)]
+    return frame.reset_index(drop=True)
+
+
+def planted_drift_steps(data_path: str | Path, user: str, trace: Trace) -> list[int]:
+    """Steps of ``trace`` at which the generator planted a drift for ``user`` (first step at or after each
+    drift time), read from the ``<data>.truth.json`` beside generated data; [] when there is none."""
+    from engine.data.writer import load_truth
+
+    path = Path(data_path)
+    truth_path = path.with_name(f"{path.stem}.truth.json")
+    if not truth_path.exists():
+        return []
+    truth = load_truth(truth_path).users.get(str(user))
+    if truth is None or not truth.drifts:
+        return []
+    times = trace.steps["timestamp"]
+    out = []
+    for point in truth.drifts:
+        after = trace.steps.loc[times >= pd.Timestamp(point.time_s, unit="s", tz="UTC"), "step"]
+        if len(after):
+            out.append(int(after.iloc[0]))
+    return out

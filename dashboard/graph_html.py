@@ -1,0 +1,123 @@
+"""The interest graph at one step as pyvis HTML: fixed positions, vis-network loaded once from static.
+
+No Streamlit here. Node labels are drawn on a canvas and the data is embedded with Jinja's ``tojson``
+(which escapes ``<``, ``>`` and ``&``); tooltips are HTML in pyvis' template, so their text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+from pyvis.network import Network
+
+STATIC = Path(__file__).resolve().parent / "static"
+VIS_JS, VIS_CSS = "vis-network.min.js", "vis-network.css"
+STATIC_URL = "/app/static"  # where Streamlit serves dashboard/static/ (server.enableStaticServing)
+# Okabe-Ito: colour-blind safe; the 8 heaviest categories get one each, every other category grey
+PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+OTHER = "#BBBBBB"
+HIGHLIGHT = "#FF2D55"
+
+
+def install_static() -> Path:
+    """Copy pyvis' vis-network script and style into ``dashboard/static`` (once), served by Streamlit."""
+    STATIC.mkdir(exist_ok=True)
+    source = resources.files("pyvis") / "lib" / "vis-9.1.2"
+    for name in (VIS_JS, VIS_CSS):
+        target = STATIC / name
+        if not target.exists():
+            with resources.as_file(source / name) as path:
+                shutil.copyfile(path, target)
+    return STATIC
+
+
+def layout(
+    nodes: pd.DataFrame, edges: pd.DataFrame, seed: int = 0, scale: float = 600.0
+) -> dict[str, tuple[float, float]]:
+    """Positions of every node of a trace, computed once over the union of its nodes and edges."""
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes["node"])
+    for row in edges.itertuples(index=False):
+        weight = row.weight if pd.notna(row.weight) else 1.0
+        graph.add_edge(row.source, row.target, weight=float(min(weight, 10.0)))
+    pos = nx.spring_layout(
+        graph, seed=seed, weight="weight", iterations=80, k=1.5 / max(len(graph), 1) ** 0.5
+    )
+    return {node: (float(x) * scale, float(y) * scale) for node, (x, y) in pos.items()}
+
+
+def category_colours(weights: pd.Series) -> dict[str, str]:
+    """Category -> colour: the 8 heaviest categories (by interest) in the palette, others grey."""
+    top = weights.sort_values(ascending=False).index[: len(PALETTE)]
+    return {str(c): PALETTE[i] for i, c in enumerate(top)}
+
+
+def graph_html(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    positions: dict[str, tuple[float, float]],
+    colours: dict[str, str],
+    height: int = 520,
+) -> str:
+    """vis-network HTML of a :class:`GraphView`'s tables (nodes: node, label, kind, category, weight,
+    new; edges: source, target, weight, alpha, new). Physics off: nodes sit at ``positions``."""
+    net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="remote")
+    net.toggle_physics(False)
+    top = float(nodes["weight"].max()) if len(nodes) and nodes["weight"].max() > 0 else 1.0
+    for row in nodes.itertuples(index=False):
+        x, y = positions.get(row.node, (0.0, 0.0))
+        colour = colours.get(str(row.category), OTHER)
+        size = 8 + 30 * (float(row.weight) / top) ** 0.5
+        shape = "box" if row.kind == "category" else "dot"
+        title = f"{row.label}\n{row.kind} · {row.category}\ninterest {row.weight:.3g}"
+        net.add_node(
+            row.node,
+            label=_short(str(row.label)),
+            title=html.escape(title),
+            x=x,
+            y=y,
+            size=size,
+            shape=shape,
+            physics=False,
+            color={"background": colour, "border": HIGHLIGHT if row.new else colour},
+            borderWidth=4 if row.new else 1,
+            opacity=0.45 if row.kind == "neighbour" else 1.0,
+            font={"size": 12 if row.kind != "neighbour" else 9},
+        )
+    for row in edges.itertuples(index=False):
+        weight = float(row.weight) if pd.notna(row.weight) else 1.0
+        alpha = f"{row.alpha:.3f}" if pd.notna(row.alpha) else "not kept by the encoder"
+        net.add_edge(
+            row.source,
+            row.target,
+            width=0.5 + min(weight, 12.0) / 2.0,
+            title=html.escape(f"weight {weight:.3g} · attention α {alpha}"),
+            color=HIGHLIGHT if row.new else "#9AA5B1",
+            arrows={"to": {"enabled": True, "scaleFactor": 0.4}},
+        )
+    net.set_options('{"interaction": {"hover": true, "tooltipDelay": 80}, "physics": {"enabled": false}}')
+    page = net.generate_html(notebook=False)
+    return _local_scripts(page)
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _local_scripts(page: str) -> str:
+    """Swap the CDN tags (unreachable offline) for the copies Streamlit serves from static/."""
+    page = re.sub(
+        r"<link[^>]+vis-network[^>]+/>", f'<link rel="stylesheet" href="{STATIC_URL}/{VIS_CSS}" />', page
+    )
+    page = re.sub(
+        r"<script[^>]+vis-network[^>]*></script>", f'<script src="{STATIC_URL}/{VIS_JS}"></script>', page
+    )
+    page = re.sub(r'<link\s+href="https://cdn\.jsdelivr\.net[^>]*/>', "", page, flags=re.S)
+    page = re.sub(r'<script\s+src="https://cdn\.jsdelivr\.net[^>]*>\s*</script>', "", page, flags=re.S)
+    return page.replace("<h1></h1>", "")

@@ -1,0 +1,206 @@
+"""Replay figures: plain tables of a trace in, plotly Figures out. No Streamlit here."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures import EVENT_COLOURS
+
+MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+MODEL_COLOUR = "#5B4FE9"
+BASELINE_COLOURS = {"RecentPop": "#9AA5B1", "SeqMarkov": "#F4A259", "ItemKNN": "#5B8E7D"}
+CUT_FILL = "rgba(91, 79, 233, 0.06)"
+
+
+def _mark_step(fig: go.Figure, step: int, cut: int | None, last: int) -> None:
+    """The current step as a line; held-out steps (after the training cut) shaded and labelled."""
+    if cut is not None and cut <= last:
+        fig.add_vrect(x0=cut - 0.5, x1=last + 0.5, fillcolor=CUT_FILL, line_width=0, layer="below")
+        fig.add_vline(
+            x=cut - 0.5,
+            line_dash="dot",
+            line_color=MODEL_COLOUR,
+            annotation_text="training cut",
+            annotation_position="top left",
+        )
+    fig.add_vline(x=step, line_color="#222222", line_width=1.5)
+
+
+def trajectory(
+    states: pd.DataFrame, steps: pd.DataFrame, items: pd.DataFrame, step: int, planted: list[int]
+) -> go.Figure:
+    """The user's states in the shared 2-D projection over a faint cloud of items by category."""
+    fig = go.Figure()
+    for category, group in items.groupby("category", sort=True):
+        fig.add_trace(
+            go.Scattergl(
+                x=group["x"],
+                y=group["y"],
+                mode="markers",
+                name=str(category),
+                legendgroup="items",
+                marker={"size": 4, "opacity": 0.18},
+                hovertext=group["category"],
+                hoverinfo="text",
+            )
+        )
+    upto = states[states["step"] <= step]
+    fig.add_trace(
+        go.Scatter(
+            x=upto["x"],
+            y=upto["y"],
+            mode="lines+markers",
+            name="state path",
+            line={"color": MODEL_COLOUR, "width": 1.5},
+            marker={"size": 4, "color": MODEL_COLOUR},
+            customdata=steps.loc[upto.index, ["item_name", "event_type"]].to_numpy(),
+            hovertemplate="step %{text}<br>%{customdata[1]} %{customdata[0]}<extra></extra>",
+            text=upto["step"],
+        )
+    )
+    now = states[states["step"] == step]
+    fig.add_trace(
+        go.Scatter(
+            x=now["x"],
+            y=now["y"],
+            mode="markers",
+            name=f"step {step}",
+            marker={"size": 16, "color": "#FF2D55", "symbol": "star", "line": {"width": 1, "color": "#222"}},
+        )
+    )
+    drifts = states[states["step"].isin(planted)]
+    if len(drifts):
+        fig.add_trace(
+            go.Scatter(
+                x=drifts["x"],
+                y=drifts["y"],
+                mode="markers",
+                name="planted drift",
+                marker={"size": 13, "symbol": "x", "color": "#000000"},
+            )
+        )
+    fig.update_layout(
+        title="State trajectory (shared 2-D projection of item embeddings)",
+        height=420,
+        margin=MARGIN,
+        xaxis={"showticklabels": False, "title": None},
+        yaxis={"showticklabels": False, "title": None},
+        legend={"itemsizing": "constant", "font": {"size": 10}},
+    )
+    return fig
+
+
+def drift(steps: pd.DataFrame, step: int, cut: int | None, planted: list[int]) -> go.Figure:
+    """Cosine drift per step (to the previous state and to the moving average), events as markers,
+    detected change points dashed, planted drifts (when known) as black triangles."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=steps["step"],
+            y=steps["drift_ema"],
+            name="drift from recent average",
+            line={"color": MODEL_COLOUR, "width": 2},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=steps["step"],
+            y=steps["drift_prev"],
+            name="drift from previous step",
+            mode="markers",
+            marker={"size": 6, "color": [EVENT_COLOURS.get(t, "#666666") for t in steps["event_type"]]},
+            customdata=steps[["event_type", "item_name"]].to_numpy(),
+            hovertemplate="step %{x}: %{customdata[0]} %{customdata[1]}<br>drift %{y:.3f}<extra></extra>",
+        )
+    )
+    for point in steps.loc[steps["changepoint"], "step"]:
+        fig.add_vline(x=int(point), line_dash="dash", line_color="#D55E00")
+    if planted:
+        top = float(steps[["drift_prev", "drift_ema"]].max().max() or 1.0)
+        fig.add_trace(
+            go.Scatter(
+                x=planted,
+                y=[top] * len(planted),
+                mode="markers",
+                name="planted drift",
+                marker={"symbol": "triangle-down", "size": 12, "color": "#000000"},
+            )
+        )
+    if steps["changepoint"].any():
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name="detected change point",
+                line={"dash": "dash", "color": "#D55E00"},
+            )
+        )
+    _mark_step(fig, step, cut, int(steps["step"].max()))
+    fig.update_layout(
+        title="Interest drift per step",
+        height=320,
+        margin=MARGIN,
+        xaxis_title="step",
+        yaxis_title="cosine distance",
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig
+
+
+def interest_heatmap(interests: pd.DataFrame, step: int, cut: int | None, top: int = 12) -> go.Figure:
+    """Category x step share of the user's decayed interest (the heaviest ``top`` categories)."""
+    wide = interests.pivot_table(index="category", columns="step", values="share", fill_value=0.0)
+    order = wide.sum(axis=1).sort_values(ascending=False).index[:top]
+    wide = wide.loc[order]
+    fig = go.Figure(
+        go.Heatmap(
+            z=wide.to_numpy(),
+            x=wide.columns,
+            y=[str(c) for c in wide.index],
+            colorscale="Viridis",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": "share"},
+            hovertemplate="step %{x}<br>%{y}: %{z:.0%}<extra></extra>",
+        )
+    )
+    _mark_step(fig, step, cut, int(wide.columns.max()) if len(wide.columns) else 0)
+    fig.update_layout(
+        title="Interest by category", height=80 + 24 * len(order), margin=MARGIN, xaxis_title="step"
+    )
+    return fig
+
+
+def running_hits(steps: pd.DataFrame, step: int, cut: int | None, metric: str = "hit") -> go.Figure:
+    """Running hit@K (or MRR) over the judged steps so far: the model beside the baselines."""
+    judged = steps[steps["judged"]]
+    fig = go.Figure()
+    series = {"GNN": metric, **{name: f"{name.lower()}_{metric}" for name in BASELINE_COLOURS}}
+    for name, column in series.items():
+        if column not in judged or not len(judged):
+            continue
+        values = judged[column].astype(float)
+        running = values.expanding().mean()
+        colour = MODEL_COLOUR if name == "GNN" else BASELINE_COLOURS[name]
+        fig.add_trace(
+            go.Scatter(
+                x=judged["step"],
+                y=running,
+                name=name,
+                line={"color": colour, "width": 3 if name == "GNN" else 1.5},
+            )
+        )
+    _mark_step(fig, step, cut, int(steps["step"].max()))
+    label = "hit@K" if metric == "hit" else "MRR@K"
+    fig.update_layout(
+        title=f"Running {label} of the next real event",
+        height=300,
+        margin=MARGIN,
+        xaxis_title="step",
+        yaxis_title=label,
+        yaxis_range=[0, 1.02],
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return fig
