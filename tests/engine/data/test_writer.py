@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from engine.data.errors import DataError
 from engine.data.ground_truth import GroundTruth
+from engine.data.load import ReadOptions, load_events
 from engine.data.synthetic import SyntheticConfig, generate
 from engine.data.timeline import Timeline
 from engine.data.validate import normalize
@@ -62,10 +63,9 @@ def test_csv_round_trips_through_plain_normalize(
 
 
 def test_csv_round_trips_through_the_loader(tmp_path: Path, generated: tuple[Timeline, GroundTruth]) -> None:
-    load = pytest.importorskip("engine.data.load", reason="engine.data.load not in this checkout yet")
     timeline, _ = generated
     path = save_events(timeline, tmp_path / "events.csv")
-    again = load.load_events(path)  # plain CSV: no preset, no mapping
+    again = load_events(path)  # plain CSV: no preset, no mapping
     assert again.report.rows_dropped == 0
     _same_events(timeline, again)
 
@@ -147,12 +147,11 @@ def raw_events(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=40, deadline=None)
 @given(raw=raw_events(), suffix=st.sampled_from([".csv", ".parquet"]))
 def test_any_timeline_round_trips_through_the_loader(raw: pd.DataFrame, suffix: str) -> None:
-    load = pytest.importorskip("engine.data.load", reason="engine.data.load not in this checkout yet")
     try:
         timeline = normalize(raw)
     except DataError:  # e.g. every id was whitespace: nothing to write
         return
     with tempfile.TemporaryDirectory() as folder:
         path = save_events(timeline, Path(folder) / f"events{suffix}")
-        again = load.load_events(path, load.ReadOptions(drop_outliers=False))
+        again = load_events(path, ReadOptions(drop_outliers=False))
     _same_events(timeline, again)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import torch
 
 from engine.data.errors import DataError
+from engine.data.timeline import Timeline
 from engine.data.validate import normalize
 from engine.model.config import ModelConfig
 from engine.model.sequences import UserSequences
@@ -100,19 +102,45 @@ def test_resume_file_from_other_data_is_refused(tmp_path: Path) -> None:
         Trainer(SMALL, config).fit(planted_timeline(PlantedConfig(users=20, seed=9)), resume_path=resume)
 
 
-def test_validation_tail_stops_early_and_keeps_the_best_epoch() -> None:
+def _month_long_walks() -> Timeline:
     rows = planted_frame(PlantedConfig(users=80, length=16))
     # spread each user's walk over the whole month so users are active on both sides of the cut
     rows["timestamp"] = rows["timestamp"] + rows.groupby("user_id").cumcount() * 86_400
-    timeline = normalize(rows)
-    config = TrainConfig(epochs=6, patience=1, tokens_per_batch=256, progress=False, val_share=0.2)
+    return normalize(rows)
+
+
+def test_validation_tail_stops_early_and_keeps_the_best_epoch() -> None:
+    timeline = _month_long_walks()
+    config = TrainConfig(
+        epochs=12, patience=1, min_epochs=3, tokens_per_batch=256, progress=False, val_share=0.2, lr=5e-3
+    )
     trained = Trainer(SMALL, config).fit(timeline)
     scores = [h["val_ndcg"] for h in trained.history]
     assert all(np.isfinite(scores))
-    assert max(scores) > 0
-    best = int(np.argmax(scores))
-    if len(scores) < 6:  # stopped early: only after `patience` epochs without improvement on the best
-        assert len(scores) - 1 - best >= config.patience
+    assert max(scores) > 0  # the tail has hits, so epochs can be ranked and the stop may fire
+    best_epoch = int(np.argmax(scores)) + 1
+    # the stop fired: before the epoch budget, `patience` epochs after the best, not before min_epochs
+    assert len(scores) < config.epochs
+    assert len(scores) == best_epoch + config.patience
+    assert len(scores) >= config.min_epochs
+    # the returned weights are the best epoch's: training is seeded per epoch, so a run that ends at the
+    # best epoch holds exactly those weights (the later epochs moved them on)
+    until_best = Trainer(SMALL, replace(config, epochs=best_epoch)).fit(timeline)
+    assert [h["val_ndcg"] for h in until_best.history] == scores[:best_epoch]
+    kept, expected = trained.model.state_dict(), until_best.model.state_dict()
+    assert kept.keys() == expected.keys()
+    for name in kept:
+        assert torch.equal(kept[name], expected[name]), name
+
+
+def test_no_early_stop_before_min_epochs() -> None:
+    # the same run as above stops at its first epoch without improvement after min_epochs = 3; with
+    # min_epochs beyond that point it must go on
+    config = TrainConfig(
+        epochs=12, patience=1, min_epochs=9, tokens_per_batch=256, progress=False, val_share=0.2, lr=5e-3
+    )
+    trained = Trainer(SMALL, config).fit(_month_long_walks())
+    assert len(trained.history) >= config.min_epochs
 
 
 def test_sampled_softmax_matches_full_softmax_when_all_items_are_candidates() -> None:
@@ -151,7 +179,8 @@ def test_trains_on_cuda() -> None:
     config = TrainConfig(epochs=1, device="cuda", progress=False, val_share=0.0)
     trained = Trainer(SMALL, config).fit(planted_timeline(PlantedConfig(users=20)))
     assert next(trained.model.parameters()).is_cuda
-    assert isinstance(pd.DataFrame(trained.history), pd.DataFrame)
+    assert [h["epoch"] for h in trained.history] == [1]
+    assert np.isfinite(trained.history[0]["loss"])
 
 
 def test_training_graph_holds_only_events_before_the_predicted_targets(
