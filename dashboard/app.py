@@ -12,17 +12,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard import sidebar  # noqa: E402
+from dashboard import graph_html, sidebar  # noqa: E402
 
 st.set_page_config(page_title="Interest Replay", page_icon=":material/timeline:", layout="wide")
+graph_html.install_static()  # vis-network, served once from /app/static for every graph
 
+PAGES = Path(__file__).parent / "pages"
 pages = [
-    st.Page(
-        str(Path(__file__).parent / "pages" / "data.py"),
-        title="Data",
-        icon=":material/dataset:",
-        default=True,
-    )
+    st.Page(str(PAGES / "replay.py"), title="Replay", icon=":material/replay:", default=True),
+    st.Page(str(PAGES / "data.py"), title="Data", icon=":material/dataset:"),
 ]
 navigation = st.navigation(pages)
 sidebar.data_source()

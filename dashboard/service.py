@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from dashboard import graph_html
 from engine import api
 
 
@@ -45,3 +49,77 @@ def uploaded_timeline(
 def overview(_timeline: api.Timeline, key: str) -> api.DatasetOverview:
     """Overview of a timeline; ``key`` (its fingerprint) identifies it for the cache."""
     return api.dataset_overview(_timeline)
+
+
+# -- models and traces -------------------------------------------------------------------------------
+_TRAINING = threading.Lock()  # one training at a time per server: a second visitor waits, then loads
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def _model(path: str, mtime_ns: int, fingerprint: str, _timeline: api.Timeline) -> api.ReplayModel:
+    return api.load_model(path, _timeline)
+
+
+def replay_model(
+    timeline: api.Timeline, progress: Callable[[float, str], None]
+) -> tuple[api.ReplayModel, str | None]:
+    """The model for ``timeline``: loaded from disk (shared by every visitor), or trained first on the
+    events before the 0.8 quantile of time, reporting ``progress(fraction, text)``. A file that does not
+    load is retrained, and the notice says so."""
+    path = api.model_path(timeline)
+    notice = None
+    with _TRAINING:
+        if path.exists():
+            try:
+                return _model(str(path), path.stat().st_mtime_ns, timeline.fingerprint(), timeline), None
+            except api.DataError as err:
+                notice = f"The saved model could not be used ({err}); it was retrained on this data."
+                path.unlink(missing_ok=True)
+        _train(timeline, path, progress)
+    return _model(str(path), path.stat().st_mtime_ns, timeline.fingerprint(), timeline), notice
+
+
+def _train(timeline: api.Timeline, path: Path, progress: Callable[[float, str], None]) -> None:
+    def report(step: api.TrainProgress) -> None:
+        done = (step.epoch - 1 + step.batch / max(step.batches, 1)) / step.epochs
+        text = (
+            f"Training the model: epoch {step.epoch} (at most {step.epochs}; early stopping may end sooner)"
+        )
+        if step.record is not None:
+            text += f" · validation NDCG@20 {step.record['val_ndcg']:.3f}"
+        progress(min(done, 1.0), text)
+
+    api.train_model(timeline, path, api.DEMO_CUT_QUANTILE, report)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def users(_timeline: api.Timeline, fingerprint: str) -> pd.DataFrame:
+    return api.user_table(_timeline)
+
+
+@st.cache_data(max_entries=4, show_spinner="Computing pseudonyms…")
+def pseudonyms(user_ids: tuple[str, ...], fingerprint: str) -> dict[str, str]:
+    return dict(zip(user_ids, api.pseudonymise(list(user_ids)), strict=True))
+
+
+@st.cache_data(max_entries=16, show_spinner="Replaying the timeline…")
+def trace(
+    _model: api.ReplayModel, _timeline: api.Timeline, model_key: str, fingerprint: str, user: str, k: int
+) -> api.Trace:
+    return api.replay_user(_model, _timeline, user, k=k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def positions(_trace: api.Trace, key: str) -> dict[str, tuple[float, float]]:
+    """Fixed node positions for a trace's whole graph, so the picture never jumps between steps."""
+    return graph_html.layout(_trace.nodes, _trace.edges)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def item_map(_model: api.ReplayModel, model_key: str) -> pd.DataFrame:
+    return api.item_map(_model)
+
+
+@st.cache_data(max_entries=16, show_spinner="Preparing the export…")
+def trace_zip(_trace: api.Trace, key: str) -> bytes:
+    return api.trace_zip(_trace)

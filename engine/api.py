@@ -30,7 +30,6 @@ __all__ = [
     "PRESETS",
     "DataError",
     "DatasetOverview",
-    "DemoModel",
     "GraphView",
     "ReplayConfig",
     "ReplayModel",
@@ -41,7 +40,6 @@ __all__ = [
     "UserPage",
     "dataset_overview",
     "default_data_path",
-    "demo_model",
     "ensure_default_data",
     "graph_view",
     "item_map",
@@ -50,6 +48,7 @@ __all__ = [
     "load_timeline",
     "load_trace",
     "model_info",
+    "model_path",
     "parse_pairs",
     "planted_drift_steps",
     "pseudonymise",
@@ -193,11 +192,15 @@ def train_model(
     )
 
 
-def load_model(path: str | Path, device: str = "auto") -> ReplayModel:
-    """A checkpoint prepared for replay (read as plain tensors, never unpickled); immutable and shared."""
+def load_model(path: str | Path, timeline: Timeline | None = None, device: str = "auto") -> ReplayModel:
+    """A checkpoint prepared for replay (read as plain tensors, never unpickled); immutable and shared.
+    With ``timeline``: DataError unless the model can replay it (most events on items it knows)."""
     from engine.replay.model import load_replay_model
 
-    return load_replay_model(path, device)
+    model = load_replay_model(path, device)
+    if timeline is not None:
+        model.checkpoint.check_compatible(timeline, path)
+    return model
 
 
 def model_info(model: ReplayModel) -> dict[str, Any]:
@@ -215,33 +218,13 @@ def model_info(model: ReplayModel) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class DemoModel:
-    """The demo's model: its path, and a notice when it had to be (re)trained."""
-
-    path: Path
-    notice: str | None
-
-
-def demo_model(
-    data_path: Path | None = None, on_progress: Callable[[TrainProgress], None] | None = None
-) -> DemoModel:
-    """The model for the embedded default data, kept beside it (``model.pt``): trained on first use on
-    the events before the 0.8 quantile of time; retrained, with a notice, when the file does not load or
-    was trained on other data."""
-    data_path = ensure_default_data(data_path)
-    path = data_path.with_name(f"{data_path.stem}.model.pt")
-    notice = None
-    if path.exists():
-        try:
-            from engine.model.checkpoint import Checkpoint
-
-            Checkpoint.load(path, "cpu").check_compatible(load_timeline(data_path), path)
-            return DemoModel(path, None)
-        except DataError as err:
-            notice = f"The saved demo model could not be used ({err}); it was retrained."
-    train_model(load_timeline(data_path), path, DEMO_CUT_QUANTILE, on_progress)
-    return DemoModel(path, notice)
+def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
+    """Where the model for ``timeline`` is kept: beside the default data for the demo
+    (``events.model.pt``), else under ``models/<data fingerprint>.pt`` beside the default data."""
+    default = data_path or default_data_path()
+    if timeline.source == str(default):
+        return default.with_name(f"{default.stem}.model.pt")
+    return default.parent / "models" / f"{timeline.fingerprint()}.pt"
 
 
 # -- replay ----------------------------------------------------------------------------------------

@@ -1,0 +1,240 @@
+"""Replay: step through one user's timeline and watch the interest graph, drift and recommendations."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import graph_html, replay_figures, service, sidebar, state
+from dashboard.replay_view import (
+    change_label,
+    explanation_rows,
+    export_figure,
+    move_step,
+    step_caption,
+    user_label,
+    visible_steps,
+)
+from engine import api
+
+st.header("Replay")
+timeline = sidebar.current_timeline()
+if timeline is None:
+    st.stop()
+
+# -- model: trained on first start, then shared by every visitor ------------------------------------
+bar = st.empty()
+try:
+    model, notice = service.replay_model(timeline, lambda done, text: bar.progress(done, text=text))
+except api.DataError as err:
+    st.error(f"Cannot train a model on this data: {err}")
+    st.stop()
+bar.empty()
+if notice:
+    st.warning(notice)
+info = api.model_info(model)
+model_key = f"{info['path']}:{info['fingerprint']}"
+
+# -- user ----------------------------------------------------------------------------------------------
+table = service.users(timeline, timeline.fingerprint())
+if state.USER not in st.session_state:
+    wanted = st.query_params.get("user")
+    st.session_state[state.USER] = wanted if wanted in set(table["user_id"]) else table["user_id"].iloc[0]
+
+with st.container(border=True):
+    top = st.columns([2, 1, 3, 1.2])
+    search = top[0].text_input("Find a user", key=state.USER_SEARCH, placeholder="part of a user id")
+    pseudo = top[3].toggle("Pseudonymise", key=state.PSEUDONYMISE, help="show keyed pseudonyms, never ids")
+    names = service.pseudonyms(tuple(table["user_id"]), timeline.fingerprint()) if pseudo else None
+    shown = table if names is None else table.assign(user_id=table["user_id"].map(names))
+    found = api.list_users(shown, search, 0, 50)
+    page_no = top[1].number_input(
+        f"Page (of {found.pages})", min_value=1, max_value=found.pages, value=1, key=state.USER_PAGE
+    )
+    found = api.list_users(shown, search, int(page_no) - 1, 50)
+    if names is not None:
+        back = {v: k for k, v in names.items()}
+        options = [back[u] for u in found.users["user_id"]]
+    else:
+        options = list(found.users["user_id"])
+    current = st.session_state[state.USER]
+    if current not in options:
+        options = [current, *options]
+    counts = table.set_index("user_id")
+    user = top[2].selectbox(
+        f"User ({found.total:,} match, most events first)",
+        options,
+        index=options.index(current),
+        format_func=lambda u: user_label(u, counts, names),
+    )
+if user != st.session_state[state.USER]:
+    st.session_state[state.USER] = user
+    st.session_state[state.STEP] = 0
+st.query_params["user"] = user if names is None else names[user]
+
+trace = service.trace(model, timeline, model_key, timeline.fingerprint(), user, 20)
+steps = trace.steps
+last = trace.n_steps - 1
+heldout = steps.index[steps["split"] == "heldout"]
+cut = int(heldout[0]) if len(heldout) else None
+planted = api.planted_drift_steps(timeline.source, user, trace) if timeline.source else []
+summary = trace.summary()
+
+cols = st.columns(6)
+cols[0].metric("Events", f"{trace.n_steps:,}")
+cols[1].metric("Held out", f"{summary['heldout_steps']:,}", help="events after the model's training end")
+cols[2].metric("Judged steps", f"{summary['judged_steps']:,}", help="steps whose next item could be listed")
+best = max(("RecentPop", "SeqMarkov", "ItemKNN"), key=lambda n: summary[f"{n} hit@K"] or 0.0)
+cols[3].metric("GNN hit@20", f"{(summary['GNN hit@K'] or 0):.2f}")
+cols[4].metric(f"{best} hit@20", f"{(summary[f'{best} hit@K'] or 0):.2f}", help="the best baseline here")
+cols[5].metric("Change points", len(summary["changepoints"]))
+
+# -- filters and step control ----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Replay filters")
+    types = sorted(steps["event_type"].unique())
+    chosen = st.multiselect("Event types", types, default=types, key=state.EVENT_TYPES)
+    first, final = steps["timestamp"].min().date(), steps["timestamp"].max().date()
+    dates = st.date_input("Dates", (first, final), min_value=first, max_value=final, key=state.DATES)
+    st.slider("Graph nodes", 20, 200, 60, step=10, key=state.MAX_NODES)
+visible = visible_steps(steps, chosen, dates)
+
+if state.STEP not in st.session_state:
+    wanted = st.query_params.get("step", "0")
+    st.session_state[state.STEP] = min(int(wanted), last) if wanted.isdigit() else 0
+st.session_state[state.STEP] = min(int(st.session_state[state.STEP]), last)
+playing = st.session_state.get(state.PLAYING, False)
+
+controls = st.columns([1, 1, 1, 6])
+controls[0].button("◀ Previous", on_click=move_step, args=(visible, -1), shortcut="left", width="stretch")
+controls[1].button("Next ▶", on_click=move_step, args=(visible, 1), shortcut="right", width="stretch")
+if controls[2].button("⏸ Pause" if playing else "▶ Play", shortcut="space", width="stretch"):
+    st.session_state[state.PLAYING] = not playing
+    st.rerun()
+controls[3].caption(
+    f"{len(visible):,} of {trace.n_steps:,} steps match the filters · keys: ← → step, space play/pause"
+    + (f" · training cut before step {cut}: later steps are held out" if cut is not None else "")
+)
+
+
+@st.fragment(run_every=1.0 if playing else None)
+def step_views() -> None:
+    """Everything that follows the step: reruns alone while scrubbing or playing."""
+    if st.session_state.get(state.PLAYING):
+        if st.session_state[state.STEP] >= (visible[-1] if visible else last):
+            st.session_state[state.PLAYING] = False
+        else:
+            move_step(visible, 1)
+    step = st.slider("Step", 0, max(last, 1), key=state.STEP, disabled=last == 0)
+    st.query_params["step"] = str(step)
+    row = steps.iloc[step]
+    st.markdown(step_caption(row, cut))
+
+    graph_col, recs_col = st.columns([3, 2])
+    with graph_col:
+        view = api.graph_view(trace, step, int(st.session_state.get(state.MAX_NODES, 60)))
+        colours = graph_html.category_colours(
+            trace.interests[trace.interests["step"] == step].set_index("category")["strength"]
+        )
+        st.iframe(
+            graph_html.graph_html(
+                view.nodes, view.edges, service.positions(trace, model_key + user), colours
+            ),
+            height=540,
+        )
+        st.caption(
+            "Interest graph: node size = interest now, colour = category (8 heaviest), red border = new at "
+            f"this step; hover an edge for its attention α. {view.hidden} more nodes hidden."
+        )
+    with recs_col:
+        recs = trace.recs[trace.recs["step"] == step]
+        listed = recs[recs["status"] != "left"].copy()
+        listed["change"] = [change_label(r.status, r.prev_rank, r.rank) for r in listed.itertuples()]
+        listed["next"] = listed["is_next"].map({True: "◎ next", False: ""})
+        st.subheader("Recommendations", divider="gray")
+        nxt = row["next_item"]
+        if pd.isna(row["hit"]):
+            st.caption(
+                "The next event cannot be judged here (last step, a repeat, or an item not listed yet)."
+            )
+        elif bool(row["hit"]):
+            st.success(f"The next real event is in the list at rank {int(row['next_rank'])}.")
+        else:
+            rank = "" if pd.isna(row["next_rank"]) else f" (rank {int(row['next_rank']):,} in the catalogue)"
+            st.info(f"The next real event is not in the top 20{rank}.")
+        st.dataframe(
+            listed[["rank", "change", "item_name", "category", "score", "next"]],
+            hide_index=True,
+            height=420,
+            width="stretch",
+            column_config={
+                "rank": st.column_config.NumberColumn("#", width="small"),
+                "item_name": st.column_config.TextColumn("item"),
+                "score": st.column_config.ProgressColumn(
+                    "score", min_value=-1.0, max_value=1.0, format="%.3f"
+                ),
+            },
+        )
+        left = recs[recs["status"] == "left"]
+        if len(left):
+            st.caption("Left the list: " + ", ".join(left["item_name"].astype(str).head(8)))
+        if nxt is not None and not pd.isna(nxt):
+            st.caption(f"Next real event: {row['next_item']}")
+        st.download_button(
+            "List as CSV",
+            api.safe_csv(listed.drop(columns=["next"])),
+            f"list-step-{step}.csv",
+            "text/csv",
+            key="csv",
+        )
+
+    st.subheader("Why these items", divider="gray")
+    explain = trace.explanations[trace.explanations["step"] == step]
+    for item in listed.head(10).itertuples():
+        with st.expander(f"#{item.rank} {item.item_name} — score {item.score:.3f}"):
+            st.dataframe(explanation_rows(explain, int(item.rank)), hide_index=True, width="stretch")
+
+    figs = {
+        "trajectory": replay_figures.trajectory(
+            trace.states, steps, service.item_map(model, model_key), step, planted
+        ),
+        "drift": replay_figures.drift(steps, step, cut, planted),
+        "interests": replay_figures.interest_heatmap(trace.interests, step, cut),
+        "hits": replay_figures.running_hits(steps, step, cut, "hit"),
+        "mrr": replay_figures.running_hits(steps, step, cut, "rr"),
+    }
+    one, two = st.columns(2)
+    one.plotly_chart(figs["trajectory"], width="stretch", key="fig_trajectory")
+    two.plotly_chart(figs["drift"], width="stretch", key="fig_drift")
+    st.plotly_chart(figs["interests"], width="stretch", key="fig_interests")
+    three, four = st.columns(2)
+    three.plotly_chart(figs["hits"], width="stretch", key="fig_hits")
+    four.plotly_chart(figs["mrr"], width="stretch", key="fig_mrr")
+
+    with st.expander("Export"):
+        ex = st.columns(3)
+        ex[0].download_button(
+            "Trace (zip of Parquet)",
+            service.trace_zip(trace, model_key + user),
+            f"trace-{html.escape(str(trace.meta['user']))}.zip",
+            "application/zip",
+            key="zip",
+        )
+        name = ex[1].selectbox("Figure", list(figs), key="export_fig")
+        kind = ex[2].radio("As", ["HTML", "PNG"], horizontal=True, key="export_kind")
+        data, mime = export_figure(figs[name], kind)
+        if data is None:
+            ex[2].caption(mime)
+        else:
+            ex[2].download_button(
+                f"Download {name}.{kind.lower()}",
+                data,
+                f"{name}-step-{step}.{kind.lower()}",
+                mime,
+                key="fig_dl",
+            )
+
+
+step_views()

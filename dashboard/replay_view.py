@@ -1,0 +1,89 @@
+"""Small helpers of the Replay page: labels, the step filter and moves, figure export. Text from the
+data is shown as plain text (st.dataframe cells, captions without markup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import state
+
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def plain(text: object) -> str:
+    """Text from data made inert for st.markdown: every markdown/HTML character escaped."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))
+
+
+def user_label(user: str, counts: pd.DataFrame, names: dict[str, str] | None) -> str:
+    row = counts.loc[user]
+    shown = names[user] if names else user
+    return f"{shown} · {int(row['events']):,} events · {row['first']:%d %b} – {row['last']:%d %b %Y}"
+
+
+def visible_steps(steps: pd.DataFrame, types: Sequence[str], dates: object) -> list[int]:
+    """Steps matching the event-type and date filters (the ones previous / next / play visit)."""
+    mask = steps["event_type"].isin(list(types))
+    if isinstance(dates, tuple | list) and len(dates) == 2:
+        lo, hi = dates
+        day = steps["timestamp"].dt.date
+        mask &= (day >= lo) & (day <= hi)
+    elif isinstance(dates, dt.date):
+        mask &= steps["timestamp"].dt.date == dates
+    return [int(s) for s in steps.loc[mask, "step"]]
+
+
+def move_step(visible: list[int], direction: int) -> None:
+    """Move the step to the previous / next visible step (a callback: runs before the page)."""
+    now = int(st.session_state.get(state.STEP, 0))
+    if direction > 0:
+        after = [s for s in visible if s > now]
+        if after:
+            st.session_state[state.STEP] = after[0]
+    else:
+        before = [s for s in visible if s < now]
+        if before:
+            st.session_state[state.STEP] = before[-1]
+
+
+def change_label(status: str, prev_rank: object, rank: object) -> str:
+    if status == "entered" or pd.isna(prev_rank):
+        return "new"
+    delta = int(prev_rank) - int(rank)  # type: ignore[call-overload]
+    return f"▲ {delta}" if delta > 0 else f"▼ {-delta}" if delta < 0 else "="
+
+
+def step_caption(row: pd.Series, cut: int | None) -> str:
+    when = f"{row['timestamp']:%Y-%m-%d %H:%M} UTC"
+    split = "held out (after training)" if row["split"] == "heldout" else "training period"
+    known = "" if row["known"] else " · item unknown to the model (embedded from its text)"
+    return (
+        f"**Step {int(row['step'])}** · {when} · {plain(row['event_type'])} **{plain(row['item_name'])}** "
+        f"({plain(row['category'])}) · {split}{known}"
+    )
+
+
+def explanation_rows(explanations: pd.DataFrame, rank: int) -> pd.DataFrame:
+    """One listed item's score parts, largest first: part, contribution, share and the sentence."""
+    rows = explanations[explanations["rank"] == rank]
+    rows = rows.assign(order=rows["contribution"].abs()).sort_values("order", ascending=False)
+    out = rows[["text", "contribution", "share"]].rename(columns={"text": "why"})
+    out["share"] = out["share"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "")
+    return out
+
+
+def export_figure(fig: go.Figure, kind: str) -> tuple[bytes | None, str]:
+    """(bytes, mime) of a figure as standalone HTML or PNG (kaleido drives the local Chromium)."""
+    if kind == "HTML":
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8"), "text/html"
+    try:
+        return fig.to_image(
+            format="png", width=1200, height=int(fig.layout.height or 500), scale=2
+        ), "image/png"
+    except Exception as err:  # kaleido needs a Chrome/Chromium: say so instead of failing the page
+        return None, f"PNG export needs Chromium for kaleido ({type(err).__name__}); HTML works everywhere."
