@@ -4,6 +4,18 @@ Edits change the memory's path, not the item side: item embeddings are fixed per
 """
 
 from engine.whatif.apply import EditedTimeline, apply_edits
+from engine.whatif.compare import Comparison, compare
 from engine.whatif.edits import Edit, edits_to_json, parse_edits
+from engine.whatif.overlap import jaccard, rbo
 
-__all__ = ["Edit", "EditedTimeline", "apply_edits", "edits_to_json", "parse_edits"]
+__all__ = [
+    "Comparison",
+    "Edit",
+    "EditedTimeline",
+    "apply_edits",
+    "compare",
+    "edits_to_json",
+    "jaccard",
+    "parse_edits",
+    "rbo",
+]
