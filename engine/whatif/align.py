@@ -1,8 +1,10 @@
 """Alignment of an edited user's events (b) with the original ones (a).
 
 ``origin_step_b[j]`` is the original step that edited step j aligns to: an original event (kept,
-retyped, replaced or moved) aligns to its own step; an inserted event to the original event before it
-in the edited order (-1 when nothing is before it); deleted original steps have no counterpart. When
+retyped, replaced or moved) aligns to its own step; an inserted event to the last original event
+before it in the edited order that is still in its place, i.e. not moved (-1 when there is none); so
+an insert without a timestamp aligns to its ``after`` step unless that step was deleted or moved.
+Deleted original steps have no counterpart. When
 several edited steps align to one original step, the last of them is its counterpart: the original
 state after step s is compared with the edited state just before the next original event.
 """

@@ -105,6 +105,8 @@ def apply_edits(timeline: Timeline, user: str, edits: Sequence[Edit]) -> EditedT
             assert isinstance(edit, Delete)
 
     kept = change != "delete"  # [n]
+    if not kept.any() and not inserts:
+        raise DataError(f"the edits delete every event of user {user!r}; a replay needs at least one")
     user_frame = pd.DataFrame({c: v[kept] for c, v in cols.items()})
     user_frame["timestamp"] = times_us[kept]
     user_frame["_key"] = rows[kept].astype(np.float64)

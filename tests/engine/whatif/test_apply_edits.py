@@ -38,6 +38,9 @@ def timeline() -> Timeline:
     return normalize(raw, drop_outliers=False)
 
 
+INSERT_AT_END = {"op": "insert", "after": 5, "item_id": "i2", "event_type": "view"}
+
+
 def edit(timeline: Timeline, edits: Any, user: str = "u1") -> EditedTimeline:
     return apply_edits(timeline, user, parse_edits(edits))
 
@@ -309,6 +312,15 @@ def test_bad_edits_raise_one_line_naming_the_edit(timeline: Timeline, edits: Any
 def test_a_user_not_in_the_timeline_is_an_error(timeline: Timeline) -> None:
     with pytest.raises(DataError, match=r"^user 'u7' is not in the timeline$"):
         edit(timeline, [], user="u7")
+
+
+def test_deleting_every_event_of_the_user_is_an_error(timeline: Timeline) -> None:
+    with pytest.raises(DataError, match="the edits delete every event of user 'u1'"):
+        edit(timeline, [{"op": "delete", "step": s} for s in range(6)])
+    # with an insert something is left to replay
+    kept = edit(timeline, [*({"op": "delete", "step": s} for s in range(6)), INSERT_AT_END])
+    assert kept.origin_step.tolist() == [-1]
+    assert kept.first_changed_step == 0
 
 
 def test_a_bad_edit_leaves_the_input_timeline_as_it_was(timeline: Timeline) -> None:
