@@ -49,7 +49,6 @@ def make_trace(
             "next_item": [events[s + 1][0] if s + 1 < n else None for s in range(n)],
             "hit": pd.Series(hits, dtype=object),
             "rr": pd.Series(rrs, dtype="float64"),
-            "hits_so_far": 0,
             "running_hit": np.nan,
             "running_mrr": np.nan,
             "judged": [h is not None for h in hits],
@@ -88,9 +87,9 @@ def make_trace(
         name: pd.DataFrame({c: [] for c in columns}) for name, columns in TABLES.items()
     }
     tables |= {"steps": steps, "recs": recs, "states": state_table, "interests": interests}
-    return Trace(
-        **{name: t[list(TABLES[name])] for name, t in tables.items()}, meta={"format": FORMAT, "user": "u1"}
-    )
+    # columns a comparison does not read stay null, so the helper follows TABLES as it grows
+    full = {name: t.reindex(columns=list(TABLES[name])) for name, t in tables.items()}
+    return Trace(**full, meta={"format": FORMAT, "user": "u1"})
 
 
 EVENTS: list[Event] = [("i1", "view", 0), ("i2", "view", 100), ("i3", "cart", 200), ("i4", "view", 300)]
