@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy engine
+	$(VENV)/bin/mypy engine dashboard
 
 unit: $(STAMP) e2e-deps
 	$(PY) -m pytest -m "not slow"

@@ -17,10 +17,10 @@ from dashboard import graph_html, sidebar  # noqa: E402
 st.set_page_config(page_title="Interest Replay", page_icon=":material/timeline:", layout="wide")
 graph_html.install_static()  # vis-network, served once from /app/static for every graph
 
-PAGES = Path(__file__).parent / "pages"
+VIEWS = Path(__file__).parent / "views"  # not pages/: that folder name turns on the legacy page list
 pages = [
-    st.Page(str(PAGES / "replay.py"), title="Replay", icon=":material/replay:", default=True),
-    st.Page(str(PAGES / "data.py"), title="Data", icon=":material/dataset:"),
+    st.Page(str(VIEWS / "replay.py"), title="Replay", icon=":material/replay:", default=True),
+    st.Page(str(VIEWS / "data.py"), title="Data", icon=":material/dataset:"),
 ]
 navigation = st.navigation(pages)
 sidebar.data_source()

@@ -43,12 +43,18 @@ def layout(
     """Positions of every node of a trace, computed once over the union of its nodes and edges."""
     graph = nx.Graph()
     graph.add_nodes_from(nodes["node"])
-    for row in edges.itertuples(index=False):
-        weight = row.weight if pd.notna(row.weight) else 1.0
-        graph.add_edge(row.source, row.target, weight=float(min(weight, 10.0)))
+    for source, target, weight in zip(
+        edges["source"], edges["target"], edges["weight"].fillna(1.0), strict=True
+    ):
+        graph.add_edge(source, target, weight=min(float(weight), 10.0))
+    # a hidden hub tied to every category keeps unlinked parts of the graph near each other
+    hub = "__hub__"
+    for node in nodes.loc[nodes["kind"] == "category", "node"]:
+        graph.add_edge(hub, node, weight=2.0)
     pos = nx.spring_layout(
-        graph, seed=seed, weight="weight", iterations=80, k=1.5 / max(len(graph), 1) ** 0.5
+        graph, seed=seed, weight="weight", iterations=150, k=2.5 / max(len(graph), 1) ** 0.5
     )
+    pos.pop(hub, None)
     return {node: (float(x) * scale, float(y) * scale) for node, (x, y) in pos.items()}
 
 
@@ -70,35 +76,39 @@ def graph_html(
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="remote")
     net.toggle_physics(False)
     top = float(nodes["weight"].max()) if len(nodes) and nodes["weight"].max() > 0 else 1.0
-    for row in nodes.itertuples(index=False):
-        x, y = positions.get(row.node, (0.0, 0.0))
-        colour = colours.get(str(row.category), OTHER)
-        size = 8 + 30 * (float(row.weight) / top) ** 0.5
-        shape = "box" if row.kind == "category" else "dot"
-        title = f"{row.label}\n{row.kind} · {row.category}\ninterest {row.weight:.3g}"
+    columns = ("node", "label", "kind", "category", "weight", "new")
+    for node, label, kind, category, weight, new in zip(*(nodes[c].tolist() for c in columns), strict=True):
+        x, y = positions.get(node, (0.0, 0.0))
+        colour = colours.get(str(category), OTHER)
+        size = 8 + 30 * (float(weight) / top) ** 0.5
+        shape = "box" if kind == "category" else "dot"
+        title = f"{label}\n{kind} · {category}\ninterest {float(weight):.3g}"
         net.add_node(
-            row.node,
-            label=_short(str(row.label)),
+            node,
+            label=_short(str(label)) if kind != "neighbour" else " ",
             title=html.escape(title),
             x=x,
             y=y,
             size=size,
             shape=shape,
             physics=False,
-            color={"background": colour, "border": HIGHLIGHT if row.new else colour},
-            borderWidth=4 if row.new else 1,
-            opacity=0.45 if row.kind == "neighbour" else 1.0,
-            font={"size": 12 if row.kind != "neighbour" else 9},
+            color={"background": colour, "border": HIGHLIGHT if new else colour},
+            borderWidth=4 if new else 1,
+            opacity=0.45 if kind == "neighbour" else 1.0,
+            font={"size": 12 if kind != "neighbour" else 9},
         )
-    for row in edges.itertuples(index=False):
-        weight = float(row.weight) if pd.notna(row.weight) else 1.0
-        alpha = f"{row.alpha:.3f}" if pd.notna(row.alpha) else "not kept by the encoder"
+    edge_columns = ("source", "target", "weight", "alpha", "new")
+    for source, target, raw_weight, raw_alpha, new in zip(
+        *(edges[c].tolist() for c in edge_columns), strict=True
+    ):
+        weight = 1.0 if pd.isna(raw_weight) else float(raw_weight)
+        alpha = "not kept by the encoder" if pd.isna(raw_alpha) else f"{float(raw_alpha):.3f}"
         net.add_edge(
-            row.source,
-            row.target,
+            source,
+            target,
             width=0.5 + min(weight, 12.0) / 2.0,
             title=html.escape(f"weight {weight:.3g} · attention α {alpha}"),
-            color=HIGHLIGHT if row.new else "#9AA5B1",
+            color=HIGHLIGHT if new else "#9AA5B1",
             arrows={"to": {"enabled": True, "scaleFactor": 0.4}},
         )
     net.set_options('{"interaction": {"hover": true, "tooltipDelay": 80}, "physics": {"enabled": false}}')
@@ -106,7 +116,7 @@ def graph_html(
     return _local_scripts(page)
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 24) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

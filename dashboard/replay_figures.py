@@ -10,6 +10,7 @@ from dashboard.figures import EVENT_COLOURS
 MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
 MODEL_COLOUR = "#5B4FE9"
 BASELINE_COLOURS = {"RecentPop": "#9AA5B1", "SeqMarkov": "#F4A259", "ItemKNN": "#5B8E7D"}
+RECENT_PATH = 20  # steps drawn bold on the trajectory; earlier ones faint
 CUT_FILL = "rgba(91, 79, 233, 0.06)"
 
 
@@ -43,6 +44,7 @@ def trajectory(
                 marker={"size": 4, "opacity": 0.18},
                 hovertext=group["category"],
                 hoverinfo="text",
+                showlegend=False,
             )
         )
     upto = states[states["step"] <= step]
@@ -50,8 +52,20 @@ def trajectory(
         go.Scatter(
             x=upto["x"],
             y=upto["y"],
+            mode="lines",
+            name="earlier path",
+            hoverinfo="skip",
+            line={"color": MODEL_COLOUR, "width": 0.6},
+            opacity=0.25,
+        )
+    )
+    upto = upto.tail(RECENT_PATH)
+    fig.add_trace(
+        go.Scatter(
+            x=upto["x"],
+            y=upto["y"],
             mode="lines+markers",
-            name="state path",
+            name=f"last {RECENT_PATH} steps",
             line={"color": MODEL_COLOUR, "width": 1.5},
             marker={"size": 4, "color": MODEL_COLOUR},
             customdata=steps.loc[upto.index, ["item_name", "event_type"]].to_numpy(),

@@ -21,9 +21,9 @@ def plain(text: object) -> str:
 
 
 def user_label(user: str, counts: pd.DataFrame, names: dict[str, str] | None) -> str:
-    row = counts.loc[user]
+    row = counts.loc[user].to_dict()
     shown = names[user] if names else user
-    return f"{shown} · {int(row['events']):,} events · {row['first']:%d %b} – {row['last']:%d %b %Y}"
+    return f"{shown} · {row['events']:,} events · {row['first']:%d %b} – {row['last']:%d %b %Y}"
 
 
 def visible_steps(steps: pd.DataFrame, types: Sequence[str], dates: object) -> list[int]:
@@ -51,10 +51,11 @@ def move_step(visible: list[int], direction: int) -> None:
             st.session_state[state.STEP] = before[-1]
 
 
-def change_label(status: str, prev_rank: object, rank: object) -> str:
-    if status == "entered" or pd.isna(prev_rank):
+def change_label(status: str, prev_rank: float | None, rank: float | None) -> str:
+    """▲ / ▼ by how many places since the previous step, ``new`` for an item that just entered."""
+    if status == "entered" or prev_rank is None or rank is None or pd.isna(prev_rank) or pd.isna(rank):
         return "new"
-    delta = int(prev_rank) - int(rank)  # type: ignore[call-overload]
+    delta = int(prev_rank) - int(rank)
     return f"▲ {delta}" if delta > 0 else f"▼ {-delta}" if delta < 0 else "="
 
 

@@ -194,7 +194,7 @@ def _recs_table(
     table = table.drop(columns="item")
     table["rank"] = table["rank"].astype("Int64")
     table["prev_rank"] = table["prev_rank"].astype("Int64")
-    nxt = next_items[table["step"].to_numpy()]
+    nxt = next_items[table["step"].to_numpy(dtype=np.int64)]
     table["is_next"] = table["item_id"].to_numpy() == nxt
     return table
 

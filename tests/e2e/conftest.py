@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+HOSTILE_NAME = '<img src=x onerror="alert(1)"> Deal & *bold* </script>'
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -45,11 +48,17 @@ def _chromium() -> str:
 def e2e_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data generated small, so the server starts fast."""
     from engine.data.synthetic import SyntheticConfig, generate
-    from engine.data.writer import save_events
+    from engine.data.writer import save_events, save_truth
 
     path = tmp_path_factory.mktemp("e2e") / "events.parquet"
-    timeline, _ = generate(SyntheticConfig(n_users=40, n_items=300, n_categories=8, days=20, seed=3))
+    timeline, truth = generate(SyntheticConfig(n_users=40, n_items=300, n_categories=8, days=20, seed=3))
+    events = timeline.events
+    busiest = events["user_id"].value_counts().index[0]
+    first_item = events.loc[events["user_id"] == busiest, "item_id"].iloc[0]
+    # a hostile name on the busiest user's first item: every view must show it as text, never run it
+    events.loc[events["item_id"] == first_item, "item_name"] = HOSTILE_NAME
     save_events(timeline, path)
+    save_truth(truth, path.with_name("events.truth.json"))
     return path
 
 

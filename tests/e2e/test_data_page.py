@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_data_page_renders_summary_and_charts(page, server: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server)
+    page.goto(f"{server}/data")
     page.get_by_text("Validation report").wait_for()
     metric_users = page.locator('[data-testid="stMetric"]').filter(has_text="Users")
     assert metric_users.inner_text().split()[-1] == "40"
@@ -24,7 +24,7 @@ def test_data_page_renders_summary_and_charts(page, server: str, artifacts: Path
 def test_bad_upload_names_the_row(page, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.csv"
     bad.write_text("user_id,item_id,timestamp,event_type\nu1,i1,yesterday,view\nu2,i2,sometime,view\n")
-    page.goto(server)
+    page.goto(f"{server}/data")
     page.get_by_text("Validation report").wait_for()
     page.get_by_text("Upload an events file").click()
     page.locator('input[type="file"]').set_input_files(str(bad))

@@ -13,6 +13,7 @@ from dashboard.replay_view import (
     explanation_rows,
     export_figure,
     move_step,
+    plain,
     step_caption,
     user_label,
     visible_steps,
@@ -26,8 +27,14 @@ if timeline is None:
 
 # -- model: trained on first start, then shared by every visitor ------------------------------------
 bar = st.empty()
+
+
+def show_progress(done: float, text: str) -> None:
+    bar.progress(done, text=text)
+
+
 try:
-    model, notice = service.replay_model(timeline, lambda done, text: bar.progress(done, text=text))
+    model, notice = service.replay_model(timeline, show_progress)
 except api.DataError as err:
     st.error(f"Cannot train a model on this data: {err}")
     st.stop()
@@ -107,7 +114,7 @@ if state.STEP not in st.session_state:
 st.session_state[state.STEP] = min(int(st.session_state[state.STEP]), last)
 playing = st.session_state.get(state.PLAYING, False)
 
-controls = st.columns([1, 1, 1, 6])
+controls = st.columns([1.3, 1.3, 1.3, 5])
 controls[0].button("◀ Previous", on_click=move_step, args=(visible, -1), shortcut="left", width="stretch")
 controls[1].button("Next ▶", on_click=move_step, args=(visible, 1), shortcut="right", width="stretch")
 if controls[2].button("⏸ Pause" if playing else "▶ Play", shortcut="space", width="stretch"):
@@ -151,7 +158,10 @@ def step_views() -> None:
     with recs_col:
         recs = trace.recs[trace.recs["step"] == step]
         listed = recs[recs["status"] != "left"].copy()
-        listed["change"] = [change_label(r.status, r.prev_rank, r.rank) for r in listed.itertuples()]
+        listed["change"] = [
+            change_label(status, prev, now)
+            for status, prev, now in zip(listed["status"], listed["prev_rank"], listed["rank"], strict=True)
+        ]
         listed["next"] = listed["is_next"].map({True: "◎ next", False: ""})
         st.subheader("Recommendations", divider="gray")
         nxt = row["next_item"]
@@ -190,12 +200,6 @@ def step_views() -> None:
             key="csv",
         )
 
-    st.subheader("Why these items", divider="gray")
-    explain = trace.explanations[trace.explanations["step"] == step]
-    for item in listed.head(10).itertuples():
-        with st.expander(f"#{item.rank} {item.item_name} — score {item.score:.3f}"):
-            st.dataframe(explanation_rows(explain, int(item.rank)), hide_index=True, width="stretch")
-
     figs = {
         "trajectory": replay_figures.trajectory(
             trace.states, steps, service.item_map(model, model_key), step, planted
@@ -212,6 +216,19 @@ def step_views() -> None:
     three, four = st.columns(2)
     three.plotly_chart(figs["hits"], width="stretch", key="fig_hits")
     four.plotly_chart(figs["mrr"], width="stretch", key="fig_mrr")
+
+    st.subheader("Why these items", divider="gray")
+    st.caption(
+        "Each score splits exactly into the memory of the whole timeline, one part per recent event "
+        "(weighted by its attention) and a bias; a graph edge α shows where the event's item links to it."
+    )
+    explain = trace.explanations[trace.explanations["step"] == step]
+    top10 = listed.head(10)
+    for rank, name, score in zip(
+        top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
+    ):
+        with st.expander(f"#{rank} {plain(name)} — score {score:.3f}"):
+            st.dataframe(explanation_rows(explain, int(rank)), hide_index=True, width="stretch")
 
     with st.expander("Export"):
         ex = st.columns(3)
