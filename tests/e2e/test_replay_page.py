@@ -22,7 +22,7 @@ def test_replay_page_steps_and_draws_every_view(page, server: str, artifacts: Pa
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     _open_replay(page, server)
-    assert page.get_by_role("heading", name="Replay").is_visible()
+    assert page.get_by_role("heading", name="Replay", exact=True).is_visible()
     # vis-network is served once as a static file, and the graph iframe loads it from there
     with urllib.request.urlopen(f"{server}/app/static/vis-network.min.js", timeout=10) as resp:
         assert resp.status == 200
@@ -32,7 +32,7 @@ def test_replay_page_steps_and_draws_every_view(page, server: str, artifacts: Pa
     charts.nth(4).wait_for()
     assert charts.count() >= 5  # trajectory, drift, interests, hit@K, MRR
     # the hostile item name is the busiest user's first event: shown as text, never run
-    caption = page.get_by_text("Step 0", exact=False).first
+    caption = page.locator("[data-testid=stMarkdownContainer]").filter(has_text="Step 0 ·").first
     assert "<img" in caption.inner_text()
     assert "Deal" in caption.inner_text()
     page.screenshot(path=str(artifacts / "replay-step0.png"), full_page=True)
