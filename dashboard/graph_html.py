@@ -1,12 +1,12 @@
 """The interest graph at one step as pyvis HTML: fixed positions, vis-network loaded once from static.
 
-No Streamlit here. Node labels are drawn on a canvas and the data is embedded with Jinja's ``tojson``
-(which escapes ``<``, ``>`` and ``&``); tooltips are HTML in pyvis' template, so their text is escaped.
+No Streamlit here. The data is embedded with Jinja's ``tojson`` (which escapes ``<``, ``>`` and ``&``
+inside the script), vis-network draws labels on a canvas and shows string tooltips as plain text
+(since 9.0), so names from data are passed as they are: escaping them again would show entities.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from importlib import resources
@@ -86,7 +86,7 @@ def graph_html(
         net.add_node(
             node,
             label=_short(str(label)) if kind != "neighbour" else " ",
-            title=html.escape(title),
+            title=title,
             x=x,
             y=y,
             size=size,
@@ -107,7 +107,7 @@ def graph_html(
             source,
             target,
             width=0.5 + min(weight, 12.0) / 2.0,
-            title=html.escape(f"weight {weight:.3g} · attention α {alpha}"),
+            title=f"weight {weight:.3g} · attention α {alpha}",
             color=HIGHLIGHT if new else "#9AA5B1",
             arrows={"to": {"enabled": True, "scaleFactor": 0.4}},
         )

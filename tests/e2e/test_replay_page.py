@@ -55,3 +55,60 @@ def test_the_url_restores_user_and_step(page, server: str) -> None:  # type: ign
     user = page.url.split("user=")[1].split("&")[0]
     page.goto(f"{server}/?user={user}&step=7")
     page.get_by_text("Step 7 ·", exact=False).first.wait_for(timeout=TRAINING_TIMEOUT_MS)
+
+
+def test_tooltips_show_hostile_names_as_text(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _open_replay(page, server)
+    iframe = page.locator("iframe").first
+    iframe.wait_for()
+    frame = iframe.element_handle().content_frame()
+    frame.locator("canvas").first.wait_for(timeout=60_000)
+    found = frame.evaluate(
+        """() => {
+            const node = nodes.get().find(n => String(n.title).includes("<img"));
+            if (!node) return null;
+            const at = network.canvasToDOM(network.getPositions([node.id])[node.id]);
+            return {x: at.x, y: at.y, title: node.title};
+        }"""
+    )
+    assert found is not None, "the hostile item is not in the graph at step 0"
+    box = iframe.bounding_box()
+    page.mouse.move(box["x"] + found["x"], box["y"] + found["y"])
+    tooltip = frame.locator(".vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    text = tooltip.inner_text()
+    assert '<img src=x onerror="alert(1)">' in text  # shown as text, not escaped twice, not run
+    assert "&lt;" not in text
+    assert dialogs == []
+
+
+def test_play_advances_and_sessions_keep_their_own_step(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1800}) for _ in range(2)]
+    try:
+        one, two = (c.new_page() for c in contexts)
+        for pg in (one, two):
+            pg.set_default_timeout(60_000)
+        _open_replay(one, server)
+        user = one.url.split("user=")[1].split("&")[0]
+        one.goto(f"{server}/?user={user}&step=3")
+        one.get_by_text("Step 3 ·", exact=False).first.wait_for(timeout=TRAINING_TIMEOUT_MS)
+        canvas_before = one.frame_locator("iframe").first.locator("canvas").first.screenshot()
+        list_before = one.locator("[data-testid=stDataFrame]").first.screenshot()  # a canvas grid
+        one.get_by_role("button", name="▶ Play").click()
+        one.get_by_text("Step 5 ·", exact=False).first.wait_for(timeout=30_000)  # advanced by itself
+        one.get_by_role("button", name="⏸ Pause").click()
+        one.wait_for_timeout(1500)
+        canvas_after = one.frame_locator("iframe").first.locator("canvas").first.screenshot()
+        assert canvas_after != canvas_before  # the graph was redrawn for the new step
+        assert one.locator("[data-testid=stDataFrame]").first.screenshot() != list_before  # the list changed
+
+        two.goto(f"{server}/?step=1")  # another visitor: the default user, their own step
+        two.get_by_text("Step 1 ·", exact=False).first.wait_for(timeout=TRAINING_TIMEOUT_MS)
+        assert "step=1" in two.url
+        one.wait_for_timeout(500)
+        assert "step=1" not in one.url
+    finally:
+        for c in contexts:
+            c.close()
