@@ -123,3 +123,15 @@ def item_map(_model: api.ReplayModel, model_key: str) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner="Preparing the export…")
 def trace_zip(_trace: api.Trace, key: str) -> bytes:
     return api.trace_zip(_trace)
+
+
+@st.cache_resource(show_spinner="Checking PNG export…")
+def png_export_available() -> bool:
+    """Whether kaleido can render (it drives a local Chrome/Chromium); checked once per server."""
+    import plotly.graph_objects as go
+
+    try:
+        go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_image(format="png", width=50, height=50)
+    except Exception:  # no browser for kaleido: HTML export still works
+        return False
+    return True

@@ -219,8 +219,12 @@ def model_info(model: ReplayModel) -> dict[str, Any]:
 
 
 def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
-    """Where the model for ``timeline`` is kept: beside the default data for the demo
-    (``events.model.pt``), else under ``models/<data fingerprint>.pt`` beside the default data."""
+    """Where the model for ``timeline`` is kept: $INTEREST_REPLAY_MODEL when set (tests pass a tiny
+    checkpoint this way), beside the default data for the demo (``events.model.pt``), else under
+    ``models/<data fingerprint>.pt`` beside the default data."""
+    override = os.environ.get("INTEREST_REPLAY_MODEL")
+    if override:
+        return Path(override)
     default = data_path or default_data_path()
     if timeline.source == str(default):
         return default.with_name(f"{default.stem}.model.pt")

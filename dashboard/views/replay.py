@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +12,7 @@ from dashboard.replay_view import (
     export_figure,
     move_step,
     plain,
+    safe_name,
     step_caption,
     user_label,
     visible_steps,
@@ -194,7 +193,7 @@ def step_views() -> None:
             st.caption(f"Next real event: {row['next_item']}")
         st.download_button(
             "List as CSV",
-            api.safe_csv(listed.drop(columns=["next"])),
+            lambda: api.safe_csv(listed.drop(columns=["next"])),
             f"list-step-{step}.csv",
             "text/csv",
             key="csv",
@@ -224,32 +223,34 @@ def step_views() -> None:
     )
     explain = trace.explanations[trace.explanations["step"] == step]
     top10 = listed.head(10)
+    halves = st.columns(2)
     for rank, name, score in zip(
         top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
     ):
-        with st.expander(f"#{rank} {plain(name)} — score {score:.3f}"):
+        with halves[(rank - 1) % 2].expander(f"#{rank} {plain(name)} — score {score:.3f}"):
             st.dataframe(explanation_rows(explain, int(rank)), hide_index=True, width="stretch")
 
     with st.expander("Export"):
+        st.caption("Files are made when you click, so exporting never slows stepping.")
         ex = st.columns(3)
         ex[0].download_button(
             "Trace (zip of Parquet)",
-            service.trace_zip(trace, model_key + user),
-            f"trace-{html.escape(str(trace.meta['user']))}.zip",
+            lambda: service.trace_zip(trace, model_key + user),
+            f"trace-{safe_name(str(trace.meta['user']))}.zip",
             "application/zip",
             key="zip",
         )
         name = ex[1].selectbox("Figure", list(figs), key="export_fig")
         kind = ex[2].radio("As", ["HTML", "PNG"], horizontal=True, key="export_kind")
-        data, mime = export_figure(figs[name], kind)
-        if data is None:
-            ex[2].caption(mime)
+        if kind == "PNG" and not service.png_export_available():
+            ex[2].caption("PNG export needs Chromium for kaleido; HTML works everywhere.")
         else:
+            figure = figs[name]
             ex[2].download_button(
                 f"Download {name}.{kind.lower()}",
-                data,
+                lambda: export_figure(figure, kind),
                 f"{name}-step-{step}.{kind.lower()}",
-                mime,
+                "image/png" if kind == "PNG" else "text/html",
                 key="fig_dl",
             )
 
