@@ -20,6 +20,7 @@ graph_html.install_static()  # vis-network, served once from /app/static for eve
 PAGES = Path(__file__).parent / "pages"
 pages = [
     st.Page(str(PAGES / "replay.py"), title="Replay", icon=":material/replay:", default=True),
+    st.Page(str(PAGES / "whatif.py"), title="What-if", icon=":material/alt_route:"),
     st.Page(str(PAGES / "data.py"), title="Data", icon=":material/dataset:"),
 ]
 navigation = st.navigation(pages)

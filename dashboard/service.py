@@ -123,3 +123,26 @@ def item_map(_model: api.ReplayModel, model_key: str) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner="Preparing the export…")
 def trace_zip(_trace: api.Trace, key: str) -> bytes:
     return api.trace_zip(_trace)
+
+
+# -- what-if -----------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner=False)
+def catalogue(
+    _model: api.ReplayModel, _timeline: api.Timeline, model_key: str, fingerprint: str
+) -> pd.DataFrame:
+    return api.catalogue(_model, _timeline)
+
+
+@st.cache_data(max_entries=16, show_spinner="Replaying the edited timeline…")
+def whatif(
+    _model: api.ReplayModel,
+    _timeline: api.Timeline,
+    _original: api.Trace,
+    model_key: str,
+    fingerprint: str,
+    user: str,
+    edits_json: str,
+    k: int,
+) -> api.WhatIf:
+    """The edited replay and its comparison with ``_original`` (the cached trace of the same user)."""
+    return api.whatif(_model, _timeline, user, api.parse_edits(edits_json), k=k, original=_original)
