@@ -12,8 +12,12 @@ def current_model(timeline: api.Timeline) -> tuple[api.ReplayModel, str] | None:
     """The model for ``timeline`` and its cache key (path and fingerprint); None, with the reason
     shown, when no model can be trained on this data."""
     bar = st.empty()
+
+    def progress(done: float, text: str) -> None:
+        bar.progress(done, text=text)
+
     try:
-        model, notice = service.replay_model(timeline, lambda done, text: bar.progress(done, text=text))
+        model, notice = service.replay_model(timeline, progress)
     except api.DataError as err:
         st.error(f"Cannot train a model on this data: {err}")
         return None

@@ -14,6 +14,8 @@ import pandas as pd
 
 from dashboard import state
 
+Session = MutableMapping[Any, Any]  # st.session_state, or a dict in tests
+
 NOTE = (
     "Edits change the memory's path, not item embeddings: those are fixed per checkpoint, so an inserted "
     "or replaced item is scored with the embedding the model learnt for it. What changes is the user's "
@@ -21,7 +23,7 @@ NOTE = (
 )
 
 
-def claim(session: MutableMapping[str, Any], owner: tuple[str, str], original: pd.DataFrame) -> None:
+def claim(session: Session, owner: tuple[str, str], original: pd.DataFrame) -> None:
     """Start from the unedited ``original`` table when the data or the user changed (``owner``)."""
     if session.get(state.WHATIF_OWNER) == owner:
         return
@@ -32,14 +34,14 @@ def claim(session: MutableMapping[str, Any], owner: tuple[str, str], original: p
     forget_step(session)
 
 
-def restart(session: MutableMapping[str, Any], table: pd.DataFrame) -> None:
+def restart(session: Session, table: pd.DataFrame) -> None:
     """A new editor (a new widget key) that starts from ``table`` with no pending cell edits."""
     session[state.WHATIF_TABLE] = table
     session[state.WHATIF_BASE] = table
     session[state.WHATIF_VERSION] = int(session.get(state.WHATIF_VERSION, 0)) + 1
 
 
-def editor(session: MutableMapping[str, Any]) -> tuple[str, pd.DataFrame]:
+def editor(session: Session) -> tuple[str, pd.DataFrame]:
     """The editor's key and the table it starts from. An editor whose state Streamlit dropped (its page
     was left) starts again from the last edited table, so no edit is lost or applied twice."""
     key = state.whatif_editor(int(session[state.WHATIF_VERSION]))
@@ -48,7 +50,7 @@ def editor(session: MutableMapping[str, Any]) -> tuple[str, pd.DataFrame]:
     return key, session[state.WHATIF_BASE]
 
 
-def forget_step(session: MutableMapping[str, Any]) -> None:
+def forget_step(session: Session) -> None:
     """The side-by-side view starts again at the first edited step."""
     session.pop(state.WHATIF_STEP, None)
     session.pop(state.WHATIF_STEP_SLIDER, None)

@@ -71,7 +71,10 @@ edited = st.data_editor(
             "time (UTC)", format="YYYY-MM-DD HH:mm:ss", step=1, timezone="UTC"
         ),
         "item_id": st.column_config.SelectboxColumn(
-            "item", options=list(labels), format_func=lambda item: labels.get(item, item), width="large"
+            "item",
+            options=list(labels),
+            format_func=lambda item: labels.get(str(item), str(item)),
+            width="large",
         ),
         "event_type": st.column_config.SelectboxColumn("event type", options=types),
     },
@@ -147,73 +150,84 @@ cols[4].metric(
 n_steps = len(per_step)
 if state.WHATIF_STEP_SLIDER not in session:
     session[state.WHATIF_STEP_SLIDER] = min(int(session.get(state.WHATIF_STEP, first_edit or 0)), n_steps - 1)
-step = st.slider(
-    "Step (original timeline; the edited replay at the step aligned to it)",
-    0,
-    max(n_steps - 1, 1),
-    key=state.WHATIF_STEP_SLIDER,
-    disabled=n_steps == 1,
-)
-session[state.WHATIF_STEP] = step
-row = per_step.iloc[step]
-partner = int(row["step_b"])
 
-left_col, right_col = st.columns(2)
-list_a = whatif_view.ranked(original.recs, step)
-list_b = whatif_view.ranked(result.edited.recs, partner) if partner >= 0 else list_a.iloc[0:0]
-shown_a, shown_b, gone = whatif_view.side_by_side(list_a, list_b)
-config = {
-    "rank": st.column_config.NumberColumn("#", width="small"),
-    "vs": st.column_config.TextColumn("vs", help="▲/▼ rank moved by the edits; enters / leaves the list"),
-    "item_name": st.column_config.TextColumn("item"),
-    "score": st.column_config.NumberColumn("score", format="%.3f"),
-}
-with left_col:
-    st.markdown(f"**Original** · step {step}")
-    st.text(whatif_view.event_text(original.steps.iloc[step]))
-    if len(shown_a):
-        st.dataframe(shown_a, hide_index=True, width="stretch", height=420, column_config=config)
-    else:
-        st.caption("No list at this step: no item the user has not seen is out yet.")
-with right_col:
-    if partner >= 0:
-        st.markdown(f"**Edited** · step {partner}")
-        st.text(whatif_view.event_text(result.edited.steps.iloc[partner]))
-        if len(shown_b):
-            st.dataframe(shown_b, hide_index=True, width="stretch", height=420, column_config=config)
+
+@st.fragment
+def step_views() -> None:
+    """Everything that follows the shared step: reruns alone while the slider moves."""
+    step = st.slider(
+        "Step (original timeline; the edited replay at the step aligned to it)",
+        0,
+        max(n_steps - 1, 1),
+        key=state.WHATIF_STEP_SLIDER,
+        disabled=n_steps == 1,
+    )
+    session[state.WHATIF_STEP] = step
+    row = per_step.iloc[step]
+    partner = int(row["step_b"])
+
+    left_col, right_col = st.columns(2)
+    list_a = whatif_view.ranked(original.recs, step)
+    list_b = whatif_view.ranked(result.edited.recs, partner) if partner >= 0 else list_a.iloc[0:0]
+    shown_a, shown_b, gone = whatif_view.side_by_side(list_a, list_b)
+    config = {
+        "rank": st.column_config.NumberColumn("#", width="small"),
+        "vs": st.column_config.TextColumn("vs", help="▲/▼ rank moved by the edits; enters / leaves"),
+        "item_name": st.column_config.TextColumn("item"),
+        "category": st.column_config.TextColumn("category", width="small"),
+        "score": st.column_config.NumberColumn("score", format="%.3f", width="small"),
+    }
+    with left_col:
+        st.markdown(f"**Original** · step {step}")
+        st.text(whatif_view.event_text(original.steps.iloc[step]))
+        if len(shown_a):
+            st.dataframe(shown_a, hide_index=True, width="stretch", height=420, column_config=config)
         else:
             st.caption("No list at this step: no item the user has not seen is out yet.")
-    else:
-        st.markdown("**Edited**")
-        st.warning("This event is deleted in the edited timeline: it has no counterpart.")
-if partner >= 0:
-    rbo, jac = row["rbo"], row["jaccard"]
-    st.caption(
-        f"At this step: RBO {rbo:.3f} · Jaccard@20 {jac:.3f} · state change {row['state_diff']:.4f}"
-        + (f" · {len(gone)} item(s) left the list: " if gone else "")
-    )
-    if gone:
-        st.text(", ".join(gone))
+    with right_col:
+        if partner >= 0:
+            st.markdown(f"**Edited** · step {partner}")
+            st.text(whatif_view.event_text(result.edited.steps.iloc[partner]))
+            if len(shown_b):
+                st.dataframe(shown_b, hide_index=True, width="stretch", height=420, column_config=config)
+            else:
+                st.caption("No list at this step: no item the user has not seen is out yet.")
+        else:
+            st.markdown("**Edited**")
+            st.warning("This event is deleted in the edited timeline: it has no counterpart.")
+    if partner >= 0:
+        rbo, jac = row["rbo"], row["jaccard"]
+        st.caption(
+            f"At this step: RBO {rbo:.3f} · Jaccard@20 {jac:.3f} · state change {row['state_diff']:.4f}"
+            + (f" · {len(gone)} item(s) left the list: " if gone else "")
+        )
+        if gone:
+            st.text(", ".join(gone))
 
-figs = {
-    "drift": whatif_figures.drift_overlay(original.steps, result.edited.steps, per_step, step, first_edit),
-    "overlap": whatif_figures.list_overlap(per_step, step, first_edit),
-    "interests": whatif_figures.interest_difference(comparison.interest_diff, n_steps, step, first_edit),
-}
-one, two = st.columns(2)
-one.plotly_chart(figs["drift"], width="stretch", key="whatif_fig_drift")
-two.plotly_chart(figs["overlap"], width="stretch", key="whatif_fig_overlap")
-st.plotly_chart(figs["interests"], width="stretch", key="whatif_fig_interests")
+    figs = {
+        "drift": whatif_figures.drift_overlay(
+            original.steps, result.edited.steps, per_step, step, first_edit
+        ),
+        "overlap": whatif_figures.list_overlap(per_step, step, first_edit),
+        "interests": whatif_figures.interest_difference(comparison.interest_diff, n_steps, step, first_edit),
+    }
+    one, two = st.columns(2)
+    one.plotly_chart(figs["drift"], width="stretch", key="whatif_fig_drift")
+    two.plotly_chart(figs["overlap"], width="stretch", key="whatif_fig_overlap")
+    st.plotly_chart(figs["interests"], width="stretch", key="whatif_fig_interests")
+
+
+step_views()
 
 movers = st.columns(2)
+mover_config = {
+    "item_name": st.column_config.TextColumn("item"),
+    "item_id": st.column_config.TextColumn("id", width="small"),
+    "mean_rank_a": st.column_config.NumberColumn("rank, original", format="%.1f", width="small"),
+    "mean_rank_b": st.column_config.NumberColumn("rank, edited", format="%.1f", width="small"),
+    "shift": st.column_config.NumberColumn("gain", format="%+.2f", width="small"),
+}
 for col, name, title in ((movers[0], "gained", "Gained most rank"), (movers[1], "lost", "Lost most rank")):
-    rows = pd.DataFrame(
-        summary[name], columns=["item_name", "item_id", "mean_rank_a", "mean_rank_b", "shift"]
-    )
-    col.markdown(f"**{title}** (mean over the steps from the first edit; absent = rank 21)")
-    col.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        column_config={"item_name": st.column_config.TextColumn("item")},
-    )
+    rows = pd.DataFrame(summary[name], columns=list(mover_config))
+    col.markdown(f"**{title}** (mean rank over the steps from the first edit; absent from a list = {K + 1})")
+    col.dataframe(rows, hide_index=True, width="stretch", column_config=mover_config)
