@@ -38,6 +38,8 @@ def app(data: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("INTEREST_REPLAY_DATA", str(data))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
+    assert not at.exception  # the Replay page (the default) shares the user picker and the model
+    assert any(h.value == "Recommendations" for h in at.subheader)
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
