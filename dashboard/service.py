@@ -135,3 +135,26 @@ def png_export_available() -> bool:
     except Exception:  # no browser for kaleido: HTML export still works
         return False
     return True
+
+
+# -- what-if -----------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner=False)
+def catalogue(
+    _model: api.ReplayModel, _timeline: api.Timeline, model_key: str, fingerprint: str
+) -> pd.DataFrame:
+    return api.catalogue(_model, _timeline)
+
+
+@st.cache_data(max_entries=16, show_spinner="Replaying the edited timeline…")
+def whatif(
+    _model: api.ReplayModel,
+    _timeline: api.Timeline,
+    _original: api.Trace,
+    model_key: str,
+    fingerprint: str,
+    user: str,
+    edits_json: str,
+    k: int,
+) -> api.WhatIf:
+    """The edited replay and its comparison with ``_original`` (the cached trace of the same user)."""
+    return api.whatif(_model, _timeline, user, api.parse_edits(edits_json), k=k, original=_original)
