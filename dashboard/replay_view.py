@@ -79,6 +79,16 @@ def explanation_rows(explanations: pd.DataFrame, rank: int) -> pd.DataFrame:
     return out
 
 
+def explanation_markdown(rows: pd.DataFrame) -> str:
+    """The parts of one score as a markdown list (data text escaped), largest first: light to render
+    at every step, unlike a grid per item."""
+    lines = [
+        f"- `{contribution:+.3f}` {plain(why)}"
+        for why, contribution in zip(rows["why"].tolist(), rows["contribution"].tolist(), strict=True)
+    ]
+    return "\n".join(lines) or "No parts."
+
+
 def export_figure(fig: go.Figure, kind: str) -> bytes:
     """A figure as standalone HTML (plotly.js inlined: works offline) or PNG (kaleido, local Chromium)."""
     if kind == "HTML":

@@ -21,12 +21,13 @@ def demo_timeline() -> api.Timeline:
     return _file_timeline(str(path), path.stat().st_mtime_ns)
 
 
-@st.cache_data(show_spinner="Loading the demo data…", max_entries=4)
+# Timelines are immutable: shared as resources (no copy per rerun), like the model.
+@st.cache_resource(show_spinner="Loading the demo data…", max_entries=4)
 def _file_timeline(path: str, mtime_ns: int) -> api.Timeline:
     return api.load_timeline(path)
 
 
-@st.cache_data(show_spinner="Reading your file…", max_entries=4)
+@st.cache_resource(show_spinner="Reading your file…", max_entries=4)
 def uploaded_timeline(
     name: str, data: bytes, preset: str | None, column_map: str, event_map: str
 ) -> api.Timeline:

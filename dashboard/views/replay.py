@@ -9,6 +9,7 @@ from dashboard import graph_html, replay_figures, service, sidebar, state
 from dashboard.model_gate import current_model
 from dashboard.replay_view import (
     change_label,
+    explanation_markdown,
     explanation_rows,
     export_figure,
     move_step,
@@ -182,7 +183,7 @@ def step_views() -> None:
         top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
     ):
         with halves[(rank - 1) % 2].expander(f"#{rank} {plain(name)} — score {score:.3f}"):
-            st.dataframe(explanation_rows(explain, int(rank)), hide_index=True, width="stretch")
+            st.markdown(explanation_markdown(explanation_rows(explain, int(rank))))
 
     with st.expander("Export"):
         st.caption("Files are made when you click, so exporting never slows stepping.")
