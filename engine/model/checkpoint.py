@@ -191,12 +191,14 @@ class Checkpoint:
         New items are fine (they are embedded from their text), but a file whose events are mostly on
         unknown items belongs to another catalogue, even when a few numeric ids happen to collide.
         """
-        known = pd.Index(self.vocab.items)
-        ids = timeline.events["item_id"].astype(str)
-        share = float(ids.isin(known).mean()) if len(ids) else 1.0
+        # each distinct id looked up once: `isin` against the whole catalogue costs ~0.2 s at 50k items
+        codes, distinct = pd.factorize(timeline.events["item_id"].astype(str))
+        vocab = set(self.vocab.items)
+        known = np.fromiter((item in vocab for item in distinct), dtype=bool, count=len(distinct))
+        share = float(known[codes].mean()) if len(codes) else 1.0
         if share < MIN_KNOWN_EVENT_SHARE:
             raise DataError(
-                f"only {share:.1%} of these events are on items the model knows ({len(known)} items, "
+                f"only {share:.1%} of these events are on items the model knows ({len(vocab)} items, "
                 f"fingerprint {self.fingerprint}): the model was trained on other data",
                 path=None if path is None else str(path),
             )

@@ -99,12 +99,19 @@ def step_lists(
         s = exclude(s.masked_fill(future, -torch.inf), prefixes)
         index, values = top_k(s, K)
         items[part], scores[part] = index.cpu().numpy(), values.cpu().numpy()
-        targets = torch.from_numpy(nxt[part]).to(model.device)
-        rank[part] = rank_of(s, targets).cpu().numpy()
+        # ranks are read only where the step is judged (0 elsewhere): rank those rows alone, for the
+        # model and the baselines (rows are independent, so the ranks are the same as ranking all)
+        mine = np.flatnonzero(judged[part])  # [j] rows of this chunk
+        if not len(mine):
+            continue
+        mine_t = torch.from_numpy(mine).to(model.device)
+        targets = torch.from_numpy(nxt[part][mine]).to(model.device)  # [j]
+        rank[lo + mine] = rank_of(s[mine_t], targets).cpu().numpy()
+        judged_prefixes = [prefixes[j] for j in mine]
         for name, baseline in model.baselines.items():
-            b = torch.from_numpy(np.array(baseline.score_histories(prefixes), dtype=np.float32))
-            b = exclude(b.to(model.device).masked_fill(future, -torch.inf), prefixes)
-            baseline_rank[name][part] = rank_of(b, targets).cpu().numpy()
+            b = torch.from_numpy(np.array(baseline.score_histories(judged_prefixes), dtype=np.float32))
+            b = exclude(b.to(model.device).masked_fill(future[mine_t], -torch.inf), judged_prefixes)
+            baseline_rank[name][lo + mine] = rank_of(b, targets).cpu().numpy()  # [j]
     items[~np.isfinite(scores)] = -1
     rank[~judged] = 0
     for ranks in baseline_rank.values():

@@ -114,6 +114,57 @@ def test_hits_are_null_for_repeats_and_match_the_next_rank(trace: Trace) -> None
         assert steps.loc[~steps["judged"], f"{prefix}rr"].isna().all()
 
 
+def _rank_alone(scores: np.ndarray, allowed: np.ndarray, target: int) -> int:
+    """1 + allowed items scoring higher + allowed items scoring equal with a lower index."""
+    mine = scores[target]
+    ahead = allowed & ((scores > mine) | ((scores == mine) & (np.arange(len(scores)) < target)))
+    return 1 + int(ahead.sum())
+
+
+def test_next_ranks_equal_ranking_each_judged_step_alone(
+    trace: Trace, replay_model: ReplayModel, replay_data: Timeline, busiest_user: str
+) -> None:
+    """The model's and every baseline's rank of the next item, recomputed from that step alone."""
+    _, seconds = user_events(replay_data, busiest_user)
+    net = replay_model.checkpoint.model
+    z = replay_model.checkpoint.item_embeddings
+    states = torch.from_numpy(np.stack(trace.states["state"].to_numpy()))
+    levels = trend_levels(replay_model, seconds)
+    rows = np.array([replay_model.item_index[item] for item in trace.steps["item_id"]])
+    judged = np.flatnonzero(trace.steps["judged"].to_numpy())
+    assert len(judged) > 5
+    for t in judged[::2]:
+        allowed = replay_model.first_seen <= seconds[t]
+        allowed[rows[: t + 1]] = False
+        target = replay_model.item_index[trace.steps["next_item"][t]]
+        with torch.no_grad():
+            scores = net.cosine(states[t : t + 1], z, None if levels is None else levels[t : t + 1])[
+                0
+            ].numpy()
+        assert trace.steps["next_rank"][t] == _rank_alone(scores, allowed, target)
+        for name, prefix in (("RecentPop", "recentpop"), ("SeqMarkov", "seqmarkov"), ("ItemKNN", "itemknn")):
+            baseline = replay_model.baselines[name].score_histories([rows[: t + 1]])[0]
+            rank = _rank_alone(np.asarray(baseline, dtype=np.float32), allowed, target)
+            expected = 1.0 / rank if rank <= 10 else 0.0
+            assert trace.steps[f"{prefix}_rr"][t] == pytest.approx(expected), (name, t)
+
+
+def test_explanation_texts_name_the_event_its_attention_and_share(trace: Trace) -> None:
+    events = trace.explanations[trace.explanations["part"] == "event"]
+    alpha = trace.attention.set_index(["step", "source_step"])["alpha"]
+    steps = trace.steps
+    verbs = {"view": "viewed", "like": "liked", "cart": "carted", "purchase": "bought"}
+    for row in events.iloc[:: max(1, len(events) // 300)].itertuples():
+        source = int(row.source_step)
+        head = f"{verbs[steps['event_type'][source]]} {steps['item_name'][source]} "
+        assert row.text.startswith(f"{head}(attention {alpha[(row.step, source)]:.2f}; "), row.text
+        assert f"{row.share:.0%} of this score" in row.text
+        if np.isfinite(row.path_alpha):
+            assert row.text.endswith(f"; graph edge α {row.path_alpha:.2f})")
+        else:
+            assert "graph edge" not in row.text
+
+
 def test_attention_sums_to_one_and_parts_sum_to_the_score(trace: Trace) -> None:
     sums = trace.attention.groupby("step")["alpha"].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-5)
