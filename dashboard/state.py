@@ -10,6 +10,11 @@ DEMO = "Embedded demo data (synthetic, planted drift)"
 UPLOADED = "Upload an events file"
 NO_PRESET = "auto-detect"
 
+# Seed example page
+SEED_ALPHA_BOOK = "seed_alpha_book"
+SEED_ALPHA_MOVIE = "seed_alpha_movie"
+SEED_W = "seed_w"  # + 1, 2, 3: the diagonal of W
+
 # Replay page (the URL carries user and step: ?user=...&step=...)
 USER = "user"
 STEP = "step"

@@ -6,7 +6,7 @@ Nothing here does work at import time; torch is only imported by the functions t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ __all__ = [
     "pseudonymise",
     "replay_user",
     "safe_csv",
+    "seed_example",
     "trace_zip",
     "train_model",
     "user_table",
@@ -134,6 +135,16 @@ def dataset_overview(timeline: Timeline, top: int = 15) -> DatasetOverview:
         top_categories=top_categories,
         events_per_user=ev.groupby("user_id").size().rename("events"),
     )
+
+
+# -- the seed example ------------------------------------------------------------------------------
+def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1.0)) -> dict[str, Any]:
+    """The article's worked example (book, movie, sport) through ``InterestConv`` itself: attention
+    ``alpha_book`` on book and ``1 - alpha_book`` on movie, ``W = diag(w_diag)``, ReLU; plain lists out
+    (see :func:`engine.model.seed_example.seed_example`)."""
+    from engine.model.seed_example import seed_example as compute
+
+    return compute(alpha_book, w_diag)
 
 
 # -- models ----------------------------------------------------------------------------------------
