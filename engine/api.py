@@ -6,7 +6,7 @@ Nothing here does work at import time; torch is only imported by the functions t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,8 @@ from engine.replay.users import UserPage, user_page, user_table
 
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
     from engine.replay.model import ReplayModel
+    from engine.segments.segments import Segments
+    from engine.segments.trends import Trends
     from engine.training.trainer import TrainProgress
 
 __all__ = [
@@ -33,11 +35,14 @@ __all__ = [
     "GraphView",
     "ReplayConfig",
     "ReplayModel",
+    "Segments",
     "Timeline",
     "Trace",
     "TrainProgress",
     "TrainedModelInfo",
+    "Trends",
     "UserPage",
+    "category_trends",
     "dataset_overview",
     "default_data_path",
     "ensure_default_data",
@@ -49,15 +54,19 @@ __all__ = [
     "load_trace",
     "model_info",
     "model_path",
+    "parquet_trends",
     "parse_pairs",
     "planted_drift_steps",
     "pseudonymise",
     "replay_user",
     "safe_csv",
     "seed_example",
+    "segment_state_table",
+    "segment_users",
     "trace_zip",
     "train_model",
     "user_table",
+    "write_user_states",
 ]
 
 DEFAULT_SEED = 7  # the seed `make demo` generates the embedded default data with
@@ -236,6 +245,61 @@ def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
     if timeline.source == str(default):
         return default.with_name(f"{default.stem}.model.pt")
     return default.parent / "models" / f"{timeline.fingerprint()}.pt"
+
+
+# -- segments and trends ------------------------------------------------------------------------------
+def segment_users(
+    model: ReplayModel,
+    timeline: Timeline,
+    at: pd.Timestamp | None = None,
+    k: int | None = None,
+    seed: int = 0,
+) -> Segments:
+    """Users clustered by their state after their events up to ``at`` (k-means on the state directions,
+    k by silhouette over 2-10 unless given); each segment with its size and top categories, every user and
+    centre in the shared 2-D plane. See :mod:`engine.segments`."""
+    from engine.segments.cluster import SegmentConfig
+    from engine.segments.segments import segment_users as compute
+
+    return compute(model, timeline, at, SegmentConfig(k=k, seed=seed))
+
+
+def write_user_states(
+    model: ReplayModel, timeline: Timeline, out: str | Path, at: pd.Timestamp | None = None
+) -> Path:
+    """Every user's state at ``at`` as a Parquet state table (``user_id``, ``state``)."""
+    from engine.segments.states import user_states, write_states
+
+    return write_states(user_states(model, timeline, at), out)
+
+
+def segment_state_table(
+    model: ReplayModel, path: str | Path, k: int | None = None, seed: int = 0
+) -> Segments:
+    """:func:`segment_users` from a Parquet state table, read in batches (no events needed)."""
+    from engine.segments.cluster import SegmentConfig
+    from engine.segments.segments import segment_state_table as compute
+
+    return compute(model, path, SegmentConfig(k=k, seed=seed))
+
+
+def category_trends(
+    timeline: Timeline, windows: str | int = "W", users: Collection[str] | None = None
+) -> Trends:
+    """Each category's share of the events per window (weekly, or ``windows`` equal windows) and its
+    slope over the windows: rising and fading categories, for ``users`` only when given."""
+    from engine.segments.trends import category_trends as compute
+
+    return compute(timeline.events, windows, users)
+
+
+def parquet_trends(
+    path: str | Path, windows: str | int = "W", users: Collection[str] | None = None
+) -> Trends:
+    """:func:`category_trends` of a generated-layout events Parquet file, counted in record batches."""
+    from engine.segments.trends import parquet_trends as compute
+
+    return compute(path, windows, users)
 
 
 # -- replay ----------------------------------------------------------------------------------------
