@@ -15,6 +15,15 @@ SEED_ALPHA_BOOK = "seed_alpha_book"
 SEED_ALPHA_MOVIE = "seed_alpha_movie"
 SEED_W = "seed_w"  # + 1, 2, 3: the diagonal of W
 
+# Segments & trends page
+SEG_DAY = "seg_day"  # states stand at the end of this day (UTC)
+SEG_K = "seg_k"  # "auto" or a number of segments
+SEG_WINDOWS = "seg_windows"  # weekly or N equal windows
+SEG_N_WINDOWS = "seg_n_windows"
+SEG_TREND_FOR = "seg_trend_for"  # all users or one segment
+SEG_OPEN = "seg_open"  # the segment whose users can be opened in Replay
+SEG_OPEN_USER = "seg_open_user"
+
 # Replay page (the URL carries user and step: ?user=...&step=...)
 USER = "user"
 STEP = "step"

@@ -64,24 +64,15 @@ with formula:
         r"h'_{sport} = \sigma\Big(W\,h_{sport} + \sum_{u \in \{book,\,movie\}} \alpha_{u}\, h_u\Big)"
         r"\qquad \sigma = \mathrm{ReLU}"
     )
+    diag = r"\mathrm{diag}(" + ", ".join(f"{w:.2f}" for w in example["w_diag"]) + ")"
+    st.latex(rf"W\,h_{{sport}} = {diag}\,{_vector(h[2])} = {_vector(example['self_term'])}")
     st.latex(
-        r"= \mathrm{ReLU}\Big(\mathrm{diag}("
-        + ", ".join(f"{w:.2f}" for w in example["w_diag"])
-        + r")\,"
-        + _vector(h[2])
-        + rf" + {a_book:.2f}\,"
-        + _vector(h[0])
-        + rf" + {a_movie:.2f}\,"
-        + _vector(h[1])
-        + r"\Big)"
+        rf"\textstyle\sum_u \alpha_u h_u = {a_book:.2f}\,{_vector(h[0])} + {a_movie:.2f}\,{_vector(h[1])}"
+        rf" = {_vector(example['neighbour_sum'])}"
     )
     st.latex(
-        r"= \mathrm{ReLU}\big("
-        + _vector(example["self_term"])
-        + " + "
-        + _vector(example["neighbour_sum"])
-        + r"\big) = "
-        + _vector(example["h_sport"])
+        rf"h'_{{sport}} = \mathrm{{ReLU}}\big({_vector(example['pre_activation'])}\big)"
+        rf" = {_vector(example['h_sport'])}"
     )
     st.markdown(f"**h_sport' = {_vector(example['h_sport'])}**")
     st.caption(
