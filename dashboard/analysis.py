@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import jobs, state
 from engine import api
 
 
@@ -29,3 +30,28 @@ def trends(
     _timeline: api.Timeline, fingerprint: str, windows: str | int, users: tuple[str, ...] | None
 ) -> api.Trends:
     return api.category_trends(_timeline, windows, users)
+
+
+# -- evaluation ---------------------------------------------------------------------------------------
+def evaluation_key(
+    fingerprint: str, protocol: str, models: tuple[str, ...], ks: tuple[int, ...], cut: float
+) -> str:
+    """What an evaluation computed: the data and every setting that changes its numbers."""
+    return f"evaluation:{fingerprint}:{protocol}:{','.join(models)}:{','.join(map(str, ks))}:{cut:.3f}"
+
+
+def finished_evaluation(key: str) -> api.EvaluationTables | None:
+    """A finished evaluation of any visitor with these settings, or None."""
+    return jobs.results().get(key)
+
+
+def start_evaluation(
+    timeline: api.Timeline, protocol: str, models: tuple[str, ...], ks: tuple[int, ...], cut: float
+) -> jobs.Job:
+    """This visitor's evaluation in the background (every model retrained on the protocol's training part)."""
+    key = evaluation_key(timeline.fingerprint(), protocol, models, ks, cut)
+
+    def work(job: jobs.Job) -> api.EvaluationTables:
+        return api.evaluate_models(timeline, protocol, list(models), ks, cut, on_progress=job.report)
+
+    return jobs.start(state.EVAL_JOB, key, f"evaluation ({protocol})", work)

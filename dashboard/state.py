@@ -24,6 +24,13 @@ SEG_TREND_FOR = "seg_trend_for"  # all users or one segment
 SEG_OPEN = "seg_open"  # the segment whose users can be opened in Replay
 SEG_OPEN_USER = "seg_open_user"
 
+# Metrics page
+EVAL_JOB = "eval_job"  # this visitor's background evaluation (dashboard.jobs.Job)
+EVAL_PROTOCOL = "eval_protocol"
+EVAL_MODELS = "eval_models"
+EVAL_KS = "eval_ks"
+EVAL_CUT = "eval_cut"
+
 # Replay page (the URL carries user and step: ?user=...&step=...)
 USER = "user"
 STEP = "step"

@@ -23,15 +23,18 @@ from engine.replay.trace import Trace, iso_utc
 from engine.replay.users import UserPage, user_page, user_table
 
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
+    from engine.evaluation.tables import EvaluationTables
     from engine.replay.model import ReplayModel
     from engine.segments.segments import Segments
     from engine.segments.trends import Trends
     from engine.training.trainer import TrainProgress
 
 __all__ = [
+    "EVAL_PROTOCOLS",
     "PRESETS",
     "DataError",
     "DatasetOverview",
+    "EvaluationTables",
     "GraphView",
     "ReplayConfig",
     "ReplayModel",
@@ -46,6 +49,8 @@ __all__ = [
     "dataset_overview",
     "default_data_path",
     "ensure_default_data",
+    "evaluate_models",
+    "evaluation_models",
     "graph_view",
     "item_map",
     "list_users",
@@ -245,6 +250,80 @@ def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
     if timeline.source == str(default):
         return default.with_name(f"{default.stem}.model.pt")
     return default.parent / "models" / f"{timeline.fingerprint()}.pt"
+
+
+# -- evaluation --------------------------------------------------------------------------------------
+EVAL_PROTOCOLS = ("time", "loo")  # engine.evaluation.PROTOCOLS, without importing the evaluator here
+
+
+def evaluation_models() -> list[str]:
+    """Every model an evaluation can compare: the baselines, simplest first, then the GNN."""
+    from engine.recommenders.registry import available_models
+
+    return available_models()
+
+
+def evaluate_models(
+    timeline: Timeline,
+    protocol: str = "time",
+    models: str | Sequence[str] = "all",
+    ks: Sequence[int] = (10, 20),
+    cut: float = 0.9,
+    seed: int = 0,
+    replicates: int = 1000,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> EvaluationTables:
+    """The ``evaluate`` command's comparison as plain tables: split ``timeline`` by ``protocol`` ("time":
+    a global cut at the ``cut`` quantile of time; "loo": each user's last event), fit every model
+    (the GNN and every baseline by default) on the training part only, rank the full catalogue, and
+    report each metric with its 95% bootstrap interval, every model's paired difference from the best
+    baseline, and the cumulative hit rate by list position. ``on_progress(fraction, text)`` follows the
+    fits (the GNN's epochs too) and the ranking; an exception it raises cancels the run."""
+    from engine.evaluation import EvalConfig, evaluate, make_split
+    from engine.evaluation.tables import report_tables
+    from engine.recommenders.registry import UnknownModelError, create_model, resolve_models
+
+    if protocol not in EVAL_PROTOCOLS:
+        raise DataError(f"unknown protocol {protocol!r}; choose from {', '.join(EVAL_PROTOCOLS)}")
+    try:
+        names = resolve_models(models)
+    except UnknownModelError as err:
+        raise DataError(str(err)) from None
+    split = make_split(timeline, protocol, quantile=cut)
+    share = 1.0 / len(names)  # of the bar per model: 90% fitting, 10% ranking
+    state = {"index": 0}
+
+    def report(fraction_of_model: float, text: str) -> None:
+        if on_progress is not None:
+            on_progress(min((state["index"] + fraction_of_model) * share, 1.0), text)
+
+    def factory(index: int, name: str) -> Any:
+        def build() -> Any:
+            state["index"] = index
+            model = create_model(name, seed=seed)
+            if hasattr(model, "on_progress"):  # the GNN reports its epochs and batches
+
+                def fitting(step: TrainProgress) -> None:
+                    done = (step.epoch - 1 + step.batch / max(step.batches, 1)) / step.epochs
+                    report(
+                        0.9 * min(done, 1.0), f"fitting {name}: epoch {step.epoch} (at most {step.epochs})"
+                    )
+
+                model.on_progress = fitting
+            report(0.0, f"fitting {name}")
+            return model
+
+        return build
+
+    def ranking(text: str, done: int, total: int) -> None:
+        if text.startswith("ranking"):
+            ranked = done - state["index"] * split.n_users
+            report(0.9 + 0.1 * ranked / max(split.n_users, 1), text)
+
+    config = EvalConfig(ks=tuple(sorted(set(ks))), replicates=replicates, seed=seed)
+    factories = {name: factory(i, name) for i, name in enumerate(names)}
+    result = evaluate(split, factories, config, progress=False, on_progress=ranking)
+    return report_tables(result)
 
 
 # -- segments and trends ------------------------------------------------------------------------------
