@@ -55,3 +55,44 @@ def start_evaluation(
         return api.evaluate_models(timeline, protocol, list(models), ks, cut, on_progress=job.report)
 
     return jobs.start(state.EVAL_JOB, key, f"evaluation ({protocol})", work)
+
+
+# -- the model registry ------------------------------------------------------------------------------
+def registry() -> api.ModelRegistry:
+    return api.model_registry()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def registered_model(path: str, mtime_ns: int, fingerprint: str, _timeline: api.Timeline) -> api.ReplayModel:
+    """A registered checkpoint, loaded once for every visitor (DataError when it cannot replay the data)."""
+    return api.load_model(path, _timeline)
+
+
+def start_training(timeline: api.Timeline, name: str, cut: float | None, epochs: int) -> jobs.Job:
+    """This visitor's training run in the background; registered under ``name`` when it finishes.
+    Each finished epoch (loss, validation NDCG) is appended to the job's records for the live curves."""
+    store = registry()
+    if any(e.name == name.strip() for e in store.entries()):
+        raise api.DataError(f"a model named {name.strip()!r} is already registered; choose another name")
+
+    def work(job: jobs.Job) -> api.ModelEntry:
+        path = store.checkpoint_path(name)
+
+        def progress(step: api.TrainProgress) -> None:
+            if step.record is not None:
+                job.records.append({"epoch": step.epoch, **step.record})
+            done = (step.epoch - 1 + step.batch / max(step.batches, 1)) / step.epochs
+            job.report(
+                0.97 * done, f"epoch {step.epoch} (at most {step.epochs}; early stopping may end sooner)"
+            )
+
+        try:
+            info = api.train_model(timeline, path, cut, progress, epochs=epochs)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return api.register_trained(store, name.strip(), timeline, info)
+
+    return jobs.start(
+        state.TRAIN_JOB, f"training:{timeline.fingerprint()}:{name}", f"training {name!r}", work
+    )

@@ -21,6 +21,7 @@ VIEWS = Path(__file__).parent / "views"  # not pages/: that folder name turns on
 pages = [
     st.Page(str(VIEWS / "replay.py"), title="Replay", icon=":material/replay:", default=True),
     st.Page(str(VIEWS / "data.py"), title="Data", icon=":material/dataset:"),
+    st.Page(str(VIEWS / "models.py"), title="Models", icon=":material/model_training:"),
     st.Page(str(VIEWS / "segments.py"), title="Segments & trends", icon=":material/scatter_plot:"),
     st.Page(str(VIEWS / "metrics.py"), title="Metrics", icon=":material/leaderboard:"),
     st.Page(str(VIEWS / "seed.py"), title="Seed example", icon=":material/calculate:"),

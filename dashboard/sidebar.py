@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import service, state
+from dashboard import analysis, service, state
 from engine import api
 
 
@@ -23,6 +23,20 @@ def data_source() -> None:
                 "Column map", key=state.COLUMN_MAP, placeholder="user=visitorid,item=itemid,time=ts"
             )
             st.text_input("Event map", key=state.EVENT_MAP, placeholder="addtocart=cart,transaction=purchase")
+        model_choice()
+
+
+def model_choice() -> None:
+    """The model every page replays with: the default one or one from the registry (Models page)."""
+    try:
+        names = [e.name for e in analysis.registry().entries()]
+    except api.DataError as err:
+        st.caption(f"The model registry cannot be read: {err}")
+        names = []
+    options = [state.DEFAULT_MODEL, *names]
+    if st.session_state.get(state.MODEL_CHOICE) not in options:
+        st.session_state[state.MODEL_CHOICE] = state.DEFAULT_MODEL
+    st.selectbox("Model", options, key=state.MODEL_CHOICE, help="train or upload more on the Models page")
 
 
 def current_timeline() -> api.Timeline | None:

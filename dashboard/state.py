@@ -31,6 +31,17 @@ EVAL_MODELS = "eval_models"
 EVAL_KS = "eval_ks"
 EVAL_CUT = "eval_cut"
 
+# Models page and the model every page uses
+MODEL_CHOICE = "model_choice"  # DEFAULT_MODEL or the name of a registered model
+DEFAULT_MODEL = "Default model (trained on first start)"
+TRAIN_JOB = "train_job"  # this visitor's background training (dashboard.jobs.Job)
+TRAIN_SHOWN = "train_shown"  # start time of the finished run the page last reran for
+TRAIN_NAME = "train_name"
+TRAIN_CUT = "train_cut"
+TRAIN_EPOCHS = "train_epochs"
+CHECKPOINT_UPLOAD = "checkpoint_upload"
+CHECKPOINT_NAME = "checkpoint_name"
+
 # Replay page (the URL carries user and step: ?user=...&step=...)
 USER = "user"
 STEP = "step"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a mo
     from engine.replay.model import ReplayModel
     from engine.segments.segments import Segments
     from engine.segments.trends import Trends
+    from engine.training.registry import ModelEntry, ModelRegistry
     from engine.training.trainer import TrainProgress
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "DatasetOverview",
     "EvaluationTables",
     "GraphView",
+    "ModelEntry",
+    "ModelRegistry",
     "ReplayConfig",
     "ReplayModel",
     "Segments",
@@ -59,10 +62,13 @@ __all__ = [
     "load_trace",
     "model_info",
     "model_path",
+    "model_registry",
     "parquet_trends",
     "parse_pairs",
     "planted_drift_steps",
     "pseudonymise",
+    "register_trained",
+    "register_upload",
     "replay_user",
     "safe_csv",
     "seed_example",
@@ -151,6 +157,71 @@ def dataset_overview(timeline: Timeline, top: int = 15) -> DatasetOverview:
     )
 
 
+# -- the model registry ------------------------------------------------------------------------------
+def model_registry(folder: str | Path | None = None) -> ModelRegistry:
+    """The registry of trained models (default: ``models/`` beside the default data)."""
+    from engine.training.registry import ModelRegistry
+
+    return ModelRegistry(folder or default_data_path().parent / "models")
+
+
+def register_trained(
+    registry: ModelRegistry, name: str, timeline: Timeline, info: TrainedModelInfo
+) -> ModelEntry:
+    """Add a model :func:`train_model` just wrote (into ``registry.checkpoint_path(name)``) under ``name``."""
+    from engine.model.checkpoint import Checkpoint
+    from engine.training.registry import ModelEntry, now_iso
+
+    checkpoint = Checkpoint.load(info.path)
+    scores = [r["val_ndcg"] for r in checkpoint.history or [] if r.get("val_ndcg") is not None]
+    return registry.add(
+        ModelEntry(
+            name=name,
+            file=Path(info.path).name,
+            data_fingerprint=timeline.fingerprint(),
+            created=now_iso(),
+            source="trained",
+            events=info.events,
+            val_ndcg=max(scores) if scores else None,
+            trained_until=info.trained_until,
+            config={"model": checkpoint.model.config.to_dict(), "train": dict(checkpoint.train_config or {})},
+        )
+    )
+
+
+def register_upload(registry: ModelRegistry, name: str, data: bytes, timeline: Timeline) -> ModelEntry:
+    """Register an uploaded checkpoint file: read as plain tensors only (``weights_only=True``, never
+    unpickled); DataError when it is not a checkpoint or was trained on other data than ``timeline``."""
+    from engine.model.checkpoint import Checkpoint
+    from engine.training.registry import ModelEntry, now_iso
+
+    path = registry.checkpoint_path(name)
+    path.write_bytes(data)
+    try:
+        checkpoint = Checkpoint.load(path)
+        checkpoint.check_compatible(timeline, name)
+    except DataError as err:
+        path.unlink(missing_ok=True)
+        raise DataError(err.reason, path=name) from None  # the upload's name, not the temp file
+    scores = [r["val_ndcg"] for r in checkpoint.history or [] if r.get("val_ndcg") is not None]
+    try:
+        return registry.add(
+            ModelEntry(
+                name=name,
+                file=path.name,
+                data_fingerprint=checkpoint.fingerprint,
+                created=now_iso(),
+                source="uploaded",
+                val_ndcg=max(scores) if scores else None,
+                trained_until=iso_utc(checkpoint.trained_until),
+                config={"model": checkpoint.model.config.to_dict()},
+            )
+        )
+    except DataError:
+        path.unlink(missing_ok=True)
+        raise
+
+
 # -- the seed example ------------------------------------------------------------------------------
 def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1.0)) -> dict[str, Any]:
     """The article's worked example (book, movie, sport) through ``InterestConv`` itself: attention
@@ -184,9 +255,11 @@ def train_model(
     until_quantile: float | None = None,
     on_progress: Callable[[TrainProgress], None] | None = None,
     seed: int = 0,
+    epochs: int | None = None,
 ) -> TrainedModelInfo:
     """Train the GNN with default settings on ``timeline`` (only events before ``until_quantile`` of its
-    time when given, so later events are held out) and save the checkpoint to ``out``."""
+    time when given, so later events are held out) and save the checkpoint to ``out``. ``epochs`` caps
+    the epochs (default: the training config's, with early stopping)."""
     import time
 
     import numpy as np
@@ -201,7 +274,12 @@ def train_model(
     if len(train) == 0:
         raise DataError("no events to train on", path=timeline.source)
     started = time.perf_counter()
-    recommender = GNNRecommender(train_config=TrainConfig(progress=False, seed=seed))
+    config = TrainConfig(progress=False, seed=seed)
+    if epochs is not None:
+        config = TrainConfig(
+            progress=False, seed=seed, epochs=epochs, min_epochs=min(config.min_epochs, epochs)
+        )
+    recommender = GNNRecommender(train_config=config)
     recommender.on_progress = on_progress
     recommender.fit(train)
     out = Path(out)
