@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import analysis, service, state
+from dashboard.replay_view import plain
 from engine import api
+
+UPLOAD_TYPES = ("csv", "tsv", "txt", "parquet", "jsonl", "json", "inter")
 
 
 def data_source() -> None:
@@ -16,7 +21,8 @@ def data_source() -> None:
             st.file_uploader(
                 "Events file (CSV, TSV, Parquet, JSONL)",
                 key=state.UPLOAD,
-                type=["csv", "tsv", "txt", "parquet", "jsonl", "json", "inter"],
+                type=list(UPLOAD_TYPES),
+                help=f"at most {upload_limit_mb()} MB (server.maxUploadSize in .streamlit/config.toml)",
             )
             st.selectbox("Preset", [state.NO_PRESET, *api.PRESETS], key=state.PRESET)
             st.text_input(
@@ -47,7 +53,14 @@ def current_timeline() -> api.Timeline | None:
     if upload is None:
         st.info("Upload an events file in the sidebar, or switch back to the demo data.")
         return None
+    refused = upload_problem(upload.name, upload.size)
+    if refused:
+        st.error(refused)
+        return None
     preset = st.session_state.get(state.PRESET)
+    credit = api.attribution(None if preset in (None, state.NO_PRESET) else preset, upload.getvalue()[:4096])
+    if credit:  # the licence asks for it wherever the data is shown: every page has the sidebar
+        st.sidebar.caption(credit)
     try:
         return service.uploaded_timeline(
             upload.name,
@@ -59,3 +72,20 @@ def current_timeline() -> api.Timeline | None:
     except api.DataError as err:
         st.error(f"Cannot use this file: {err}")
         return None
+
+
+def upload_limit_mb() -> int:
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def upload_problem(name: str, size: int, types: tuple[str, ...] = UPLOAD_TYPES) -> str | None:
+    """Why an upload cannot be used (wrong type, over the size limit), or None. The browser refuses both
+    before sending; this is the server's own check, for clients that do not."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in types:
+        kinds = ", ".join(f".{t}" for t in types)
+        return f"{plain(name)} is not a file type the app reads ({kinds})."
+    limit = upload_limit_mb()
+    if size > limit * 1024 * 1024:
+        return f"{plain(name)} is {size / 2**20:,.0f} MB; the limit is {limit} MB (server.maxUploadSize)."
+    return None

@@ -15,6 +15,7 @@ import pandas as pd
 
 from engine.data.errors import DataError
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
+from engine.data.presets import attribution
 from engine.data.timeline import Timeline
 from engine.replay.config import ReplayConfig
 from engine.replay.export import safe_csv, trace_zip
@@ -48,6 +49,7 @@ __all__ = [
     "TrainedModelInfo",
     "Trends",
     "UserPage",
+    "attribution",
     "category_trends",
     "dataset_overview",
     "default_data_path",

@@ -8,8 +8,6 @@ import streamlit as st
 from dashboard import analysis, jobs, model_figures, model_gate, sidebar, state
 from engine import api
 
-MAX_CHECKPOINT_MB = 200  # the server's maxUploadSize (.streamlit/config.toml)
-
 
 def _use(name: str) -> None:
     """A callback: runs before the sidebar's model picker is drawn, so it may set its value."""
@@ -144,14 +142,18 @@ training()
 # -- checkpoint upload -----------------------------------------------------------------------------------
 st.subheader("Load a checkpoint", divider="gray")
 st.caption(
-    f"A `.pt` file written by `python -m engine train` (at most {MAX_CHECKPOINT_MB} MB). It is read as plain "
-    "tensors only (`weights_only=True`), never unpickled, and must fit these events."
+    f"A `.pt` file written by `python -m engine train` (at most {sidebar.upload_limit_mb()} MB). It is read "
+    "as plain tensors only (`weights_only=True`), never unpickled, and must fit these events."
 )
 upload_row = st.columns([3, 2, 1])
 upload = upload_row[0].file_uploader("Checkpoint", type=["pt"], key=state.CHECKPOINT_UPLOAD)
 upload_name = upload_row[1].text_input("Name", key=state.CHECKPOINT_NAME, max_chars=80)
 upload_row[2].write("")
 if upload_row[2].button("Register", disabled=upload is None, width="stretch") and upload is not None:
+    refused = sidebar.upload_problem(upload.name, upload.size, ("pt",))
+    if refused:
+        st.error(refused)
+        st.stop()
     try:
         entry = api.register_upload(store, upload_name or upload.name, upload.getvalue(), timeline)
     except api.DataError as err:
