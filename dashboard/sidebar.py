@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import analysis, service, state
+from dashboard import analysis, login, service, state
 from dashboard.replay_view import plain
 from engine import api
 
@@ -14,6 +14,10 @@ UPLOAD_TYPES = ("csv", "tsv", "txt", "parquet", "jsonl", "json", "inter")
 
 
 def data_source() -> None:
+    """The data source and model pickers; first, the sign-in when secrets configure one (dashboard.login):
+    until then no page runs."""
+    if not login.require():
+        st.stop()
     with st.sidebar:
         st.title("Interest Replay")
         st.radio("Events", [state.DEMO, state.UPLOADED], key=state.DATA_SOURCE)
