@@ -24,6 +24,7 @@ from engine.replay.trace import Trace, iso_utc
 from engine.replay.users import UserPage, user_page, user_table
 
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
+    from engine.data.summary import FileSummary
     from engine.evaluation.tables import EvaluationTables
     from engine.replay.model import ReplayModel
     from engine.segments.segments import Segments
@@ -37,6 +38,7 @@ __all__ = [
     "DataError",
     "DatasetOverview",
     "EvaluationTables",
+    "FileSummary",
     "GraphView",
     "ModelEntry",
     "ModelRegistry",
@@ -65,6 +67,7 @@ __all__ = [
     "model_info",
     "model_path",
     "model_registry",
+    "parquet_summary",
     "parquet_trends",
     "parse_pairs",
     "planted_drift_steps",
@@ -232,6 +235,14 @@ def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1
     from engine.model.seed_example import seed_example as compute
 
     return compute(alpha_book, w_diag)
+
+
+def parquet_summary(path: str | Path, top: int = 15) -> FileSummary:
+    """:func:`dataset_overview`'s counts for a Parquet file too big to load, read in record batches with
+    pyarrow (generated layout; not validated). See :mod:`engine.data.summary`."""
+    from engine.data.summary import parquet_summary as compute
+
+    return compute(path, top)
 
 
 # -- models ----------------------------------------------------------------------------------------
