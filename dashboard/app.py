@@ -20,6 +20,7 @@ graph_html.install_static()  # vis-network, served once from /app/static for eve
 VIEWS = Path(__file__).parent / "views"  # not pages/: that folder name turns on the legacy page list
 pages = [
     st.Page(str(VIEWS / "replay.py"), title="Replay", icon=":material/replay:", default=True),
+    st.Page(str(VIEWS / "whatif.py"), title="What-if", icon=":material/alt_route:"),
     st.Page(str(VIEWS / "data.py"), title="Data", icon=":material/dataset:"),
     st.Page(str(VIEWS / "models.py"), title="Models", icon=":material/model_training:"),
     st.Page(str(VIEWS / "segments.py"), title="Segments & trends", icon=":material/scatter_plot:"),

@@ -46,13 +46,17 @@ def layout(
     for source, target, weight in zip(
         edges["source"], edges["target"], edges["weight"].fillna(1.0), strict=True
     ):
-        graph.add_edge(source, target, weight=min(float(weight), 10.0))
+        graph.add_edge(
+            source, target, weight=0.2 + min(float(weight), 10.0) / 10.0
+        )  # strong edges pull, not crush
     # a hidden hub tied to every category keeps unlinked parts of the graph near each other
     hub = "__hub__"
     for node in nodes.loc[nodes["kind"] == "category", "node"]:
-        graph.add_edge(hub, node, weight=2.0)
+        graph.add_edge(hub, node, weight=0.5)
+    # Kamada-Kawai spreads nodes by graph distance (clusters stay legible); spring refines it a little
+    start = nx.kamada_kawai_layout(graph, weight=None)
     pos = nx.spring_layout(
-        graph, seed=seed, weight="weight", iterations=150, k=2.5 / max(len(graph), 1) ** 0.5
+        graph, pos=start, seed=seed, weight="weight", iterations=30, k=3.0 / max(len(graph), 1) ** 0.5
     )
     pos.pop(hub, None)
     return {node: (float(x) * scale, float(y) * scale) for node, (x, y) in pos.items()}

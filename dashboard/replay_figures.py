@@ -14,18 +14,57 @@ RECENT_PATH = 20  # steps drawn bold on the trajectory; earlier ones faint
 CUT_FILL = "rgba(91, 79, 233, 0.06)"
 
 
-def _mark_step(fig: go.Figure, step: int, cut: int | None, last: int) -> None:
+def _vline(x: float, colour: str, dash: str = "solid", width: float = 1.5) -> dict[str, object]:
+    """A full-height vertical line as a layout shape (one dict: ``add_vline`` is slow per call)."""
+    return {
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "xref": "x",
+        "yref": "paper",
+        "line": {"color": colour, "dash": dash, "width": width},
+    }
+
+
+def _mark_step(
+    fig: go.Figure, step: int, cut: int | None, last: int, extra: list[dict[str, object]] | None = None
+) -> None:
     """The current step as a line; held-out steps (after the training cut) shaded and labelled."""
+    shapes = list(extra or [])
+    annotations = []
     if cut is not None and cut <= last:
-        fig.add_vrect(x0=cut - 0.5, x1=last + 0.5, fillcolor=CUT_FILL, line_width=0, layer="below")
-        fig.add_vline(
-            x=cut - 0.5,
-            line_dash="dot",
-            line_color=MODEL_COLOUR,
-            annotation_text="training cut",
-            annotation_position="top left",
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": cut - 0.5,
+                "x1": last + 0.5,
+                "y0": 0,
+                "y1": 1,
+                "xref": "x",
+                "yref": "paper",
+                "fillcolor": CUT_FILL,
+                "line": {"width": 0},
+                "layer": "below",
+            }
         )
-    fig.add_vline(x=step, line_color="#222222", line_width=1.5)
+        shapes.append(_vline(cut - 0.5, MODEL_COLOUR, "dot", 1.0))
+        annotations.append(
+            {
+                "x": cut - 0.5,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "text": "training cut",
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "font": {"size": 10},
+            }
+        )
+    shapes.append(_vline(step, "#222222"))
+    fig.update_layout(shapes=shapes, annotations=annotations, uirevision="replay")
 
 
 def trajectory(
@@ -128,8 +167,7 @@ def drift(steps: pd.DataFrame, step: int, cut: int | None, planted: list[int]) -
             hovertemplate="step %{x}: %{customdata[0]} %{customdata[1]}<br>drift %{y:.3f}<extra></extra>",
         )
     )
-    for point in steps.loc[steps["changepoint"], "step"]:
-        fig.add_vline(x=int(point), line_dash="dash", line_color="#D55E00")
+    changes = [_vline(int(p), "#D55E00", "dash", 1.0) for p in steps.loc[steps["changepoint"], "step"]]
     if planted:
         top = float(steps[["drift_prev", "drift_ema"]].max().max() or 1.0)
         fig.add_trace(
@@ -151,7 +189,7 @@ def drift(steps: pd.DataFrame, step: int, cut: int | None, planted: list[int]) -
                 line={"dash": "dash", "color": "#D55E00"},
             )
         )
-    _mark_step(fig, step, cut, int(steps["step"].max()))
+    _mark_step(fig, step, cut, int(steps["step"].max()), changes)
     fig.update_layout(
         title="Interest drift per step",
         height=320,

@@ -4,6 +4,7 @@ data is shown as plain text (st.dataframe cells, captions without markup)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -78,13 +79,23 @@ def explanation_rows(explanations: pd.DataFrame, rank: int) -> pd.DataFrame:
     return out
 
 
-def export_figure(fig: go.Figure, kind: str) -> tuple[bytes | None, str]:
-    """(bytes, mime) of a figure as standalone HTML or PNG (kaleido drives the local Chromium)."""
+def explanation_markdown(rows: pd.DataFrame) -> str:
+    """The parts of one score as a markdown list (data text escaped), largest first: light to render
+    at every step, unlike a grid per item."""
+    lines = [
+        f"- `{contribution:+.3f}` {plain(why)}"
+        for why, contribution in zip(rows["why"].tolist(), rows["contribution"].tolist(), strict=True)
+    ]
+    return "\n".join(lines) or "No parts."
+
+
+def export_figure(fig: go.Figure, kind: str) -> bytes:
+    """A figure as standalone HTML (plotly.js inlined: works offline) or PNG (kaleido, local Chromium)."""
     if kind == "HTML":
-        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8"), "text/html"
-    try:
-        return fig.to_image(
-            format="png", width=1200, height=int(fig.layout.height or 500), scale=2
-        ), "image/png"
-    except Exception as err:  # kaleido needs a Chrome/Chromium: say so instead of failing the page
-        return None, f"PNG export needs Chromium for kaleido ({type(err).__name__}); HTML works everywhere."
+        return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+    return bytes(fig.to_image(format="png", width=1200, height=int(fig.layout.height or 500), scale=2))
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe version of a label (letters, digits, dash, underscore, dot)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:60] or "trace"

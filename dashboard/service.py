@@ -21,12 +21,13 @@ def demo_timeline() -> api.Timeline:
     return _file_timeline(str(path), path.stat().st_mtime_ns)
 
 
-@st.cache_data(show_spinner="Loading the demo data…", max_entries=4)
+# Timelines are immutable: shared as resources (no copy per rerun), like the model.
+@st.cache_resource(show_spinner="Loading the demo data…", max_entries=4)
 def _file_timeline(path: str, mtime_ns: int) -> api.Timeline:
     return api.load_timeline(path)
 
 
-@st.cache_data(show_spinner="Reading your file…", max_entries=4)
+@st.cache_resource(show_spinner="Reading your file…", max_entries=4)
 def uploaded_timeline(
     name: str, data: bytes, preset: str | None, column_map: str, event_map: str
 ) -> api.Timeline:
@@ -123,3 +124,38 @@ def item_map(_model: api.ReplayModel, model_key: str) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner="Preparing the export…")
 def trace_zip(_trace: api.Trace, key: str) -> bytes:
     return api.trace_zip(_trace)
+
+
+@st.cache_resource(show_spinner="Checking PNG export…")
+def png_export_available() -> bool:
+    """Whether kaleido can render (it drives a local Chrome/Chromium); checked once per server."""
+    import plotly.graph_objects as go
+
+    try:
+        go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_image(format="png", width=50, height=50)
+    except Exception:  # no browser for kaleido: HTML export still works
+        return False
+    return True
+
+
+# -- what-if -----------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner=False)
+def catalogue(
+    _model: api.ReplayModel, _timeline: api.Timeline, model_key: str, fingerprint: str
+) -> pd.DataFrame:
+    return api.catalogue(_model, _timeline)
+
+
+@st.cache_data(max_entries=16, show_spinner="Replaying the edited timeline…")
+def whatif(
+    _model: api.ReplayModel,
+    _timeline: api.Timeline,
+    _original: api.Trace,
+    model_key: str,
+    fingerprint: str,
+    user: str,
+    edits_json: str,
+    k: int,
+) -> api.WhatIf:
+    """The edited replay and its comparison with ``_original`` (the cached trace of the same user)."""
+    return api.whatif(_model, _timeline, user, api.parse_edits(edits_json), k=k, original=_original)

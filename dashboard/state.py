@@ -53,3 +53,19 @@ EVENT_TYPES = "event_types"
 DATES = "dates"
 MAX_NODES = "max_nodes"
 K = "k"
+
+# What-if page (the user is state.USER, shared with Replay); these survive switching pages
+WHATIF_OWNER = "whatif_owner"  # (data fingerprint, user) the edited table belongs to
+WHATIF_TABLE = "whatif_table"  # the edited timeline table, as last seen in the editor
+WHATIF_BASE = "whatif_base"  # the table the current editor started from (its edits are relative to it)
+WHATIF_VERSION = "whatif_version"  # a new editor (a new widget key) after a reset, an import, a return
+WHATIF_REPLAYED = "whatif_replayed"  # the edits JSON last replayed ("Replay edited")
+WHATIF_STEP = "whatif_step"  # the shared step of the side-by-side view (original steps)
+WHATIF_STEP_SLIDER = "whatif_step_slider"
+WHATIF_IMPORT = "whatif_import"  # the file uploader
+WHATIF_IMPORTED = "whatif_imported"  # (file id, error or None) of the last import handled
+
+
+def whatif_editor(version: int) -> str:
+    """The key of the What-if data editor: a new one starts from ``WHATIF_BASE`` with no edits."""
+    return f"whatif_editor_{version}"

@@ -22,6 +22,8 @@ from engine.replay.export import safe_csv, trace_zip
 from engine.replay.graph_view import GraphView, graph_view
 from engine.replay.trace import Trace, iso_utc
 from engine.replay.users import UserPage, user_page, user_table
+from engine.whatif import Comparison, Edit, apply_edits, edits_to_json, parse_edits
+from engine.whatif.table import edits_from_table, timeline_table
 
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
     from engine.data.summary import FileSummary
@@ -35,8 +37,10 @@ if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a mo
 __all__ = [
     "EVAL_PROTOCOLS",
     "PRESETS",
+    "Comparison",
     "DataError",
     "DatasetOverview",
+    "Edit",
     "EvaluationTables",
     "FileSummary",
     "GraphView",
@@ -51,10 +55,15 @@ __all__ = [
     "TrainedModelInfo",
     "Trends",
     "UserPage",
+    "WhatIf",
     "attribution",
+    "catalogue",
     "category_trends",
     "dataset_overview",
     "default_data_path",
+    "edited_table",
+    "edits_from_table",
+    "edits_json",
     "ensure_default_data",
     "evaluate_models",
     "evaluation_models",
@@ -69,6 +78,7 @@ __all__ = [
     "model_registry",
     "parquet_summary",
     "parquet_trends",
+    "parse_edits",
     "parse_pairs",
     "planted_drift_steps",
     "pseudonymise",
@@ -79,9 +89,11 @@ __all__ = [
     "seed_example",
     "segment_state_table",
     "segment_users",
+    "timeline_table",
     "trace_zip",
     "train_model",
     "user_table",
+    "whatif",
     "write_user_states",
 ]
 
@@ -335,8 +347,12 @@ def model_info(model: ReplayModel) -> dict[str, Any]:
 
 
 def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
-    """Where the model for ``timeline`` is kept: beside the default data for the demo
-    (``events.model.pt``), else under ``models/<data fingerprint>.pt`` beside the default data."""
+    """Where the model for ``timeline`` is kept: $INTEREST_REPLAY_MODEL when set (tests pass a tiny
+    checkpoint this way), beside the default data for the demo (``events.model.pt``), else under
+    ``models/<data fingerprint>.pt`` beside the default data."""
+    override = os.environ.get("INTEREST_REPLAY_MODEL")
+    if override:
+        return Path(override)
     default = data_path or default_data_path()
     if timeline.source == str(default):
         return default.with_name(f"{default.stem}.model.pt")
@@ -544,3 +560,79 @@ def planted_drift_steps(data_path: str | Path, user: str, trace: Trace) -> list[
         if len(after):
             out.append(int(after.iloc[0]))
     return out
+
+
+# -- what-if ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WhatIf:
+    """One what-if run: ``events`` the edited user's events in step order (timeline columns plus
+    ``origin_step``, the original step each aligns to, and ``change``, the op that made or changed it,
+    "" when untouched), both traces, the comparison and the edits that were applied."""
+
+    events: pd.DataFrame
+    original: Trace
+    edited: Trace
+    comparison: Comparison
+    edits: tuple[Edit, ...]
+
+
+def whatif(
+    model: ReplayModel,
+    timeline: Timeline,
+    user: str,
+    edits: list[Edit] | tuple[Edit, ...],
+    k: int = 20,
+    original: Trace | None = None,
+    seed: int = 0,
+) -> WhatIf:
+    """Apply ``edits`` (see :func:`parse_edits`) to ``user``'s events, replay the edited timeline and
+    compare it with the original replay (``original`` when given, e.g. a cached trace of the same
+    model, user and ``k``; else replayed here). DataError naming the first bad edit.
+
+    Edits change the memory's path, not the item side: item embeddings are fixed per checkpoint, so an
+    inserted or replaced item is scored with the embedding the model learnt (or, for an item it never
+    saw, the one built from its text), whatever the edited history says about it.
+    """
+    from engine.replay.replay import replay
+    from engine.whatif import compare
+
+    edited = apply_edits(timeline, user, list(edits))  # checks the edits before any replay
+    config = ReplayConfig(k=k, seed=seed)
+    if original is None:
+        original = replay(model, timeline, user, config)
+    elif original.meta.get("k") != k or original.meta.get("user") != str(user):
+        given = f"user {original.meta.get('user')!r} with k={original.meta.get('k')}"
+        raise DataError(f"the original trace is of {given}, not of user {user!r} with k={k}")
+    trace_b = replay(model, edited.timeline, user, config)
+    comparison = compare(original, trace_b, edited.origin_step, first_edit=edited.first_changed_step)
+    return WhatIf(edited.user_events(), original, trace_b, comparison, tuple(edits))
+
+
+def edits_json(edits: list[Edit] | tuple[Edit, ...]) -> str:
+    """The JSON text of an edit list: what the page exports and ``python -m engine whatif`` reads."""
+    return edits_to_json(list(edits))
+
+
+def edited_table(timeline: Timeline, user: str, edits: list[Edit] | tuple[Edit, ...]) -> pd.DataFrame:
+    """The editable table (:func:`timeline_table`) of ``user``'s events after ``edits``, without a
+    replay: what an imported edit list looks like in the editor. DataError naming the first bad edit."""
+    return timeline_table(apply_edits(timeline, user, list(edits)).user_events())
+
+
+def catalogue(model: ReplayModel, timeline: Timeline) -> pd.DataFrame:
+    """Items an edit can choose: the model's catalogue plus items of ``timeline`` it has not seen
+    (embedded from their text), as ``item_id``, ``item_name``, ``category``, sorted by id."""
+    known = pd.DataFrame(
+        {"item_id": list(model.catalogue), "item_name": list(model.names), "category": list(model.categories)}
+    )
+    events = timeline.events.drop_duplicates("item_id", keep="last")
+    unseen = events[~events["item_id"].isin(model.item_index)]
+    extra = pd.DataFrame(
+        {
+            "item_id": unseen["item_id"].astype(str).to_numpy(object),
+            "item_name": unseen["item_name"].fillna(unseen["item_id"]).astype(str).to_numpy(object),
+            "category": unseen["category"].fillna("").astype(str).to_numpy(object),
+        }
+    )
+    table = pd.concat([known, extra], ignore_index=True)
+    return table.sort_values("item_id", kind="stable").reset_index(drop=True)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import graph_html, replay_figures, service, sidebar, state
+from dashboard.model_gate import current_model
 from dashboard.replay_view import (
     change_label,
+    explanation_markdown,
     explanation_rows,
     export_figure,
     move_step,
     plain,
+    safe_name,
     step_caption,
-    user_label,
     visible_steps,
 )
+from dashboard.user_picker import pick_user
 from engine import api
 
 st.header("Replay")
@@ -26,60 +27,13 @@ if timeline is None:
     st.stop()
 
 # -- model: trained on first start, then shared by every visitor ------------------------------------
-bar = st.empty()
-
-
-def show_progress(done: float, text: str) -> None:
-    bar.progress(done, text=text)
-
-
-try:
-    model, notice = service.replay_model(timeline, show_progress)
-except api.DataError as err:
-    st.error(f"Cannot train a model on this data: {err}")
+loaded = current_model(timeline)
+if loaded is None:
     st.stop()
-bar.empty()
-if notice:
-    st.warning(notice)
-info = api.model_info(model)
-model_key = f"{info['path']}:{info['fingerprint']}"
+model, model_key = loaded
 
 # -- user ----------------------------------------------------------------------------------------------
-table = service.users(timeline, timeline.fingerprint())
-if state.USER not in st.session_state:
-    wanted = st.query_params.get("user")
-    st.session_state[state.USER] = wanted if wanted in set(table["user_id"]) else table["user_id"].iloc[0]
-
-with st.container(border=True):
-    top = st.columns([2, 1, 3, 1.2])
-    search = top[0].text_input("Find a user", key=state.USER_SEARCH, placeholder="part of a user id")
-    pseudo = top[3].toggle("Pseudonymise", key=state.PSEUDONYMISE, help="show keyed pseudonyms, never ids")
-    names = service.pseudonyms(tuple(table["user_id"]), timeline.fingerprint()) if pseudo else None
-    shown = table if names is None else table.assign(user_id=table["user_id"].map(names))
-    found = api.list_users(shown, search, 0, 50)
-    page_no = top[1].number_input(
-        f"Page (of {found.pages})", min_value=1, max_value=found.pages, value=1, key=state.USER_PAGE
-    )
-    found = api.list_users(shown, search, int(page_no) - 1, 50)
-    if names is not None:
-        back = {v: k for k, v in names.items()}
-        options = [back[u] for u in found.users["user_id"]]
-    else:
-        options = list(found.users["user_id"])
-    current = st.session_state[state.USER]
-    if current not in options:
-        options = [current, *options]
-    counts = table.set_index("user_id")
-    user = top[2].selectbox(
-        f"User ({found.total:,} match, most events first)",
-        options,
-        index=options.index(current),
-        format_func=lambda u: user_label(u, counts, names),
-    )
-if user != st.session_state[state.USER]:
-    st.session_state[state.USER] = user
-    st.session_state[state.STEP] = 0
-st.query_params["user"] = user if names is None else names[user]
+user, _ = pick_user(timeline)
 
 trace = service.trace(model, timeline, model_key, timeline.fingerprint(), user, 20)
 steps = trace.steps
@@ -194,7 +148,7 @@ def step_views() -> None:
             st.caption(f"Next real event: {row['next_item']}")
         st.download_button(
             "List as CSV",
-            api.safe_csv(listed.drop(columns=["next"])),
+            lambda: api.safe_csv(listed.drop(columns=["next"])),
             f"list-step-{step}.csv",
             "text/csv",
             key="csv",
@@ -224,32 +178,34 @@ def step_views() -> None:
     )
     explain = trace.explanations[trace.explanations["step"] == step]
     top10 = listed.head(10)
+    halves = st.columns(2)
     for rank, name, score in zip(
         top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
     ):
-        with st.expander(f"#{rank} {plain(name)} — score {score:.3f}"):
-            st.dataframe(explanation_rows(explain, int(rank)), hide_index=True, width="stretch")
+        with halves[(rank - 1) % 2].expander(f"#{rank} {plain(name)} — score {score:.3f}"):
+            st.markdown(explanation_markdown(explanation_rows(explain, int(rank))))
 
     with st.expander("Export"):
+        st.caption("Files are made when you click, so exporting never slows stepping.")
         ex = st.columns(3)
         ex[0].download_button(
             "Trace (zip of Parquet)",
-            service.trace_zip(trace, model_key + user),
-            f"trace-{html.escape(str(trace.meta['user']))}.zip",
+            lambda: service.trace_zip(trace, model_key + user),
+            f"trace-{safe_name(str(trace.meta['user']))}.zip",
             "application/zip",
             key="zip",
         )
         name = ex[1].selectbox("Figure", list(figs), key="export_fig")
         kind = ex[2].radio("As", ["HTML", "PNG"], horizontal=True, key="export_kind")
-        data, mime = export_figure(figs[name], kind)
-        if data is None:
-            ex[2].caption(mime)
+        if kind == "PNG" and not service.png_export_available():
+            ex[2].caption("PNG export needs Chromium for kaleido; HTML works everywhere.")
         else:
+            figure = figs[name]
             ex[2].download_button(
                 f"Download {name}.{kind.lower()}",
-                data,
+                lambda: export_figure(figure, kind),
                 f"{name}-step-{step}.{kind.lower()}",
-                mime,
+                "image/png" if kind == "PNG" else "text/html",
                 key="fig_dl",
             )
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "engine.cli.train",
     "recommend": "engine.cli.recommend",
     "replay": "engine.cli.replay",
+    "whatif": "engine.cli.whatif",
 }
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

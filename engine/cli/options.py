@@ -1,10 +1,14 @@
-"""Reading options shared by every command that reads events: --events, --preset, --map, --event-map."""
+"""Options shared by the commands: reading events (--events, --preset, --map, --event-map), whole
+numbers, and the check that an output path can be written."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+from engine.data.errors import DataError
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
 from engine.data.timeline import Timeline
 
@@ -66,3 +70,19 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def check_writable(out: Path, flag: str = "--out") -> None:
+    """DataError unless ``out`` can be written: a ``.json`` file, else a folder (of Parquet tables). An
+    existing file where a folder goes (or the reverse), or a missing or read-only parent folder, is
+    refused before any work is done; ``flag`` names the option in the message."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.suffix.lower() == ".json":
+        if out.is_dir():
+            raise DataError(f"{flag}: {out} is a folder; give a .json file or a folder name without .json")
+    elif out.exists() and not out.is_dir():
+        raise DataError(f"{flag}: {out} is a file; a Parquet trace is written as a folder")
+    if not parent.is_dir():
+        raise DataError(f"{flag}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (out.is_dir() and not os.access(out, os.W_OK)):
+        raise DataError(f"{flag}: cannot write to {out} (permission denied)")

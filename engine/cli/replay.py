@@ -8,12 +8,10 @@ user, the model or the output path is unusable (exit 2, one line).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from engine.cli.options import add_reading_options, int_at_least, read_timeline
-from engine.data.errors import DataError
+from engine.cli.options import add_reading_options, check_writable, int_at_least, read_timeline
 from engine.device import DEVICES
 from engine.replay.config import ReplayConfig
 from engine.replay.model import load_replay_model
@@ -42,21 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="name the user by a keyed pseudonym in the trace (key: $INTEREST_REPLAY_PSEUDONYM_KEY, "
         "else one kept beside the model)",
     )
-
-
-def check_writable(out: Path) -> None:
-    """DataError unless ``out`` can be written: an existing file for a folder trace, or a missing or
-    read-only parent folder, is refused before any work is done."""
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.suffix.lower() == ".json":
-        if out.is_dir():
-            raise DataError(f"--out: {out} is a folder; give a .json file or a folder name without .json")
-    elif out.exists() and not out.is_dir():
-        raise DataError(f"--out: {out} is a file; a Parquet trace is written as a folder")
-    if not parent.is_dir():
-        raise DataError(f"--out: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (out.is_dir() and not os.access(out, os.W_OK)):
-        raise DataError(f"--out: cannot write to {out} (permission denied)")
 
 
 def run(args: argparse.Namespace) -> int:

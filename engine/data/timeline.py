@@ -29,6 +29,8 @@ class Timeline:
     events: pd.DataFrame
     report: ValidationReport = field(default_factory=ValidationReport)
     source: str = "<memory>"
+    # memo of fingerprint(): hashing every event takes ~0.3 s per 50k events, and the dashboard asks often
+    _fingerprint: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -68,9 +70,11 @@ class Timeline:
 
     def fingerprint(self) -> str:
         """A short stable hash of the events (ids, times, types): checkpoints record it."""
-        cols = ["user_id", "item_id", "timestamp", "event_type"]
-        hashed = pd.util.hash_pandas_object(self.events[cols].astype(str), index=False)
-        return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()[:16]
+        if not self._fingerprint:
+            cols = ["user_id", "item_id", "timestamp", "event_type"]
+            hashed = pd.util.hash_pandas_object(self.events[cols].astype(str), index=False)
+            self._fingerprint.append(hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()[:16])
+        return self._fingerprint[0]
 
     def summary(self) -> dict[str, Any]:
         """Plain counts for the CLI and the dashboard."""

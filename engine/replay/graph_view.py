@@ -30,6 +30,9 @@ def graph_view(trace: Trace, step: int, max_nodes: int = 60) -> GraphView:
     weights = _item_weights(trace, step)
     categories = trace.interests[trace.interests["step"] == step].set_index("category")["strength"]
     nodes["weight"] = 0.0
+    # an item the user touches later is only a neighbour until then
+    later = (nodes["kind"] == "item") & ~nodes["node"].isin(weights.index)
+    nodes.loc[later, "kind"] = "neighbour"
     is_item = nodes["kind"] == "item"
     nodes.loc[is_item, "weight"] = nodes.loc[is_item, "node"].map(weights).fillna(0.0)
     is_cat = nodes["kind"] == "category"

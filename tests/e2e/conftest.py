@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,10 +63,11 @@ def e2e_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(e2e_events: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve(events: Path) -> Iterator[str]:
+    """A dashboard server on a free port reading ``events`` as its demo data; its URL."""
     port = _free_port()
-    env = {**os.environ, "INTEREST_REPLAY_DATA": str(e2e_events)}
+    env = {**os.environ, "INTEREST_REPLAY_DATA": str(events)}
     cmd = [
         sys.executable,
         "-m",
@@ -105,6 +107,18 @@ def server(e2e_events: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def serve_dashboard() -> Callable[[Path], contextlib.AbstractContextManager[str]]:
+    """``serve`` for tests that need a server on data of their own: ``with serve_dashboard(path) as url``."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def server(e2e_events: Path) -> Iterator[str]:
+    with serve(e2e_events) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

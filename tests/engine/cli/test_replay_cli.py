@@ -7,16 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli.main import main
-from engine.data.timeline import Timeline
-from engine.data.writer import save_events
 from engine.replay.trace import Trace
-
-
-@pytest.fixture(scope="module")
-def events_file(replay_data: Timeline, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "events.parquet"
-    save_events(replay_data, path)
-    return path
 
 
 def test_replay_writes_a_parquet_trace(

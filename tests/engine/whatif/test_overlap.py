@@ -15,6 +15,13 @@ def test_identical_lists_have_rbo_one() -> None:
     assert rbo(items, items, p=0.5) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("k", [4, 11, 20, 50])
+def test_identical_lists_have_rbo_exactly_one(k: int) -> None:
+    """Stability 0 for an unedited trace needs 1 - RBO == 0, not 2e-16 (the series alone gives that)."""
+    items = [f"i{n}" for n in range(k)]
+    assert rbo(items, items) == 1.0
+
+
 def test_disjoint_lists_have_rbo_zero() -> None:
     assert rbo(["a", "b", "c"], ["d", "e", "f"]) == 0.0
 

@@ -1,0 +1,105 @@
+"""Replay page step latency in a real browser: slider step -> Streamlit rerun done and graph drawn.
+
+Starts the dashboard on the default data (trains its model first if needed), opens Replay in headless
+Chromium, presses the right arrow on the Step slider 50 times and measures, per step, the time until
+the step caption shows the new step and the new graph iframe has drawn its canvas. Reports p50/p95.
+Target (issue 8): p95 <= 300 ms. Run: `.venv/bin/python benchmarks/replay_ui_step.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+DRAWN = """() => {
+    const f = document.querySelector('iframe');
+    const w = f && f.contentWindow;
+    return !!(w && w.network && w.document.querySelector('canvas'));
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "replay_ui_step.md"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from engine import api
+
+    data = api.ensure_default_data()
+    timeline = api.load_timeline(data)
+    if not api.model_path(timeline).exists():
+        api.train_model(timeline, api.model_path(timeline), api.DEMO_CUT_QUANTILE)
+    port = free_port()
+    app = str(ROOT / "dashboard" / "app.py")
+    flags = ["--server.headless", "true", "--server.fileWatcherType", "none", "--server.address", "127.0.0.1"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", app, *flags, "--server.port", str(port)],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.set_default_timeout(120_000)
+            page.goto(f"{url}/?step=0")
+            page.get_by_text("Why these items").wait_for()
+            page.wait_for_function(DRAWN)
+            slider = page.get_by_role("slider", name="Step")
+            times = []
+            for step in range(1, args.steps + 1):
+                slider.focus()
+                started = time.perf_counter()
+                page.keyboard.press("ArrowRight")
+                page.get_by_text(f"Step {step} ·", exact=False).first.wait_for()
+                page.wait_for_function(DRAWN)
+                times.append(time.perf_counter() - started)
+            browser.close()
+    finally:
+        server.terminate()
+    ms = np.array(times) * 1000
+    line = (
+        f"| {args.steps} steps | p50 {np.percentile(ms, 50):.0f} ms | p95 {np.percentile(ms, 95):.0f} ms | "
+        f"max {ms.max():.0f} ms |"
+    )
+    print(line)
+    Path(args.out).write_text(
+        "# Replay page: slider step -> rerun done and graph drawn (headless Chromium, default data)\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/replay_ui_step.py` on this machine "
+        "(2 shared CPU cores; the browser, the server and the benchmark share them).\n\n"
+        "| steps | p50 | p95 | max |\n|---|---|---|---|\n" + line + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

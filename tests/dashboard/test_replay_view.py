@@ -1,0 +1,54 @@
+"""Replay page helpers: labels, step filters, inert text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboard.replay_view import change_label, explanation_markdown, plain, safe_name, visible_steps
+
+
+def test_plain_makes_markdown_and_html_inert() -> None:
+    text = plain('<img src=x onerror="alert(1)"> *bold* [link](http://x)')
+    assert "\\<img" in text
+    assert "\\*bold\\*" in text
+    assert "\\[link\\]\\(http://x\\)" in text
+
+
+def test_rank_change_labels() -> None:
+    assert change_label("entered", None, 3) == "new"
+    assert change_label("stayed", 5, 2) == "▲ 3"
+    assert change_label("stayed", 1, 4) == "▼ 3"
+    assert change_label("stayed", 2, 2) == "="
+
+
+def test_visible_steps_follow_type_and_date_filters() -> None:
+    steps = pd.DataFrame(
+        {
+            "step": [0, 1, 2, 3],
+            "event_type": ["view", "cart", "view", "purchase"],
+            "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], utc=True),
+        }
+    )
+    assert visible_steps(steps, ["view", "cart", "purchase"], (dt.date(2026, 1, 1), dt.date(2026, 1, 4))) == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    assert visible_steps(steps, ["view"], (dt.date(2026, 1, 1), dt.date(2026, 1, 4))) == [0, 2]
+    assert visible_steps(steps, ["view", "cart", "purchase"], (dt.date(2026, 1, 2), dt.date(2026, 1, 3))) == [
+        1,
+        2,
+    ]
+
+
+def test_explanations_render_as_escaped_lines_and_files_get_safe_names() -> None:
+    rows = pd.DataFrame(
+        {"why": ["viewed <b>X</b> (attention 0.40)"], "contribution": [0.25], "share": ["50%"]}
+    )
+    text = explanation_markdown(rows)
+    assert text.startswith("- `+0.250`")
+    assert "\\<b\\>" in text
+    assert safe_name("user/../x y") == "user_.._x_y"
