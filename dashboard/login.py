@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.replay_view import plain
+
 
 def configured() -> bool:
     """Whether secrets configure an OIDC provider (an [auth] section); False without a secrets file."""
@@ -21,7 +23,8 @@ def require() -> bool:
         return True
     if st.user.get("is_logged_in", False):  # an empty st.user (no cookie yet) is signed out
         with st.sidebar:
-            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name') or 'you'}")
+            who = st.user.get("email") or st.user.get("name") or "you"
+            st.caption(f"Signed in as {plain(who)}")
             st.button("Sign out", on_click=st.logout)
         return True
     st.header("Interest Replay")

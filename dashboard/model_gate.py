@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import analysis, service, state
+from dashboard.replay_view import plain
 from engine import api
 
 
@@ -36,7 +37,7 @@ def _registered(timeline: api.Timeline, name: str) -> tuple[api.ReplayModel, str
     store = analysis.registry()
     entry = next((e for e in store.entries() if e.name == name), None)
     if entry is None:
-        st.warning(f"The model {name!r} is no longer registered; pick another in the sidebar.")
+        st.warning(f"The model {plain(repr(name))} is no longer registered; pick another in the sidebar.")
         return None
     path = store.path(entry)
     try:
@@ -44,6 +45,6 @@ def _registered(timeline: api.Timeline, name: str) -> tuple[api.ReplayModel, str
             str(path), path.stat().st_mtime_ns, timeline.fingerprint(), timeline
         )
     except api.DataError as err:
-        st.error(f"The model {name!r} cannot replay these events: {err}")
+        st.error(f"The model {plain(repr(name))} cannot replay these events: {plain(err)}")
         return None
     return model, f"{path}:{model.fingerprint}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import analysis, jobs, metrics_view, sidebar, state
+from dashboard.replay_view import plain
 from engine import api
 
 PROTOCOLS = {
@@ -76,7 +77,7 @@ def progress() -> None:
     if current.cancelled:
         st.caption(f"The {current.label} was cancelled after {current.seconds:.0f} s.")
     elif current.error:
-        st.error(f"The {current.label} failed: {current.error}")
+        st.error(f"The {current.label} failed: {plain(current.error)}")
 
 
 progress()

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import analysis, jobs, model_figures, model_gate, sidebar, state
+from dashboard.replay_view import plain
 from engine import api
 
 
@@ -108,7 +109,7 @@ if submitted:
         try:
             job = analysis.start_training(timeline, name, None if cut >= 1.0 else cut, int(epochs))
         except api.DataError as err:
-            st.warning(str(err))
+            st.warning(plain(err))
 if job is not None and job.running and st.button("Cancel training"):
     job.cancel.set()
 
@@ -120,15 +121,19 @@ def training() -> None:
     if current is None:
         return
     if current.running:
-        st.progress(current.progress, text=f"{current.label}: {current.text} · {current.seconds:.0f} s")
+        st.progress(
+            current.progress, text=f"{plain(current.label)}: {current.text} · {current.seconds:.0f} s"
+        )
     elif current.cancelled:
-        st.caption(f"The {current.label} was cancelled after {current.seconds:.0f} s; nothing was saved.")
+        st.caption(
+            f"The {plain(current.label)} was cancelled after {current.seconds:.0f} s; nothing was saved."
+        )
     elif current.error:
-        st.error(f"The {current.label} failed: {current.error}")
+        st.error(f"The {plain(current.label)} failed: {plain(current.error)}")
     else:
         st.success(
-            f"Trained and registered {current.result.name!r} in {current.seconds:.0f} s; pick it in the "
-            "sidebar to use it on every page."
+            f"Trained and registered {plain(repr(current.result.name))} in {current.seconds:.0f} s; pick it "
+            "in the sidebar to use it on every page."
         )
     if current.records:
         st.plotly_chart(model_figures.training_curves(current.records), width="stretch", key="train_curves")
@@ -157,6 +162,6 @@ if upload_row[2].button("Register", disabled=upload is None, width="stretch") an
     try:
         entry = api.register_upload(store, upload_name or upload.name, upload.getvalue(), timeline)
     except api.DataError as err:
-        st.error(f"Cannot use this checkpoint: {err}")
+        st.error(f"Cannot use this checkpoint: {plain(err)}")
     else:
-        st.success(f"Registered {entry.name!r}; pick it in the sidebar to use it on every page.")
+        st.success(f"Registered {plain(repr(entry.name))}; pick it in the sidebar to use it on every page.")

@@ -2,18 +2,22 @@
 
 For files in the layout ``engine generate`` writes (``user_id``, ``item_id``, ``timestamp`` as unix
 seconds or a timestamp type, ``event_type``, ``category``): counts, time span, events per day and type,
-top categories with their users and items, and events per user. Each batch is reduced to small grouped
-tables (per day and type, per user, distinct (category, user) pairs, ...) and those are combined at the
-end, so memory follows the number of users, items and categories, not of events. Nothing is validated
-here: this is a first look at a file too big to load, not the loader's report.
+top categories with their users and items, and events per user.
+
+Each batch's text columns are turned into integer codes of growing dictionaries (one hash pass per
+column: ``pyarrow.compute.index_in``); everything after that is integer work in numpy: counts by
+``bincount`` and distinct (category, user) and (category, item) pairs as sorted int64 keys merged batch
+by batch. Memory follows the number of users, items, categories and pairs, not of events. Nothing is
+validated here: this is a first look at a file too big to load, not the loader's report.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +28,7 @@ from engine.data.errors import DataError
 COLUMNS = ("user_id", "item_id", "timestamp", "event_type", "category")
 BATCH_ROWS = 1_000_000  # events per record batch: ~100 MB of Arrow data at a time
 DAY_S = 86_400
+PAIR_SHIFT = np.int64(1) << 32  # pair key = category code * 2^32 + user (or item) code
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,36 @@ class FileSummary:
     events_per_user: pd.Series
 
 
+@dataclass
+class _Codes:
+    """A dictionary that grows batch by batch: text value -> int code (first seen, first numbered)."""
+
+    values: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+
+    def encode(self, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        """Codes [n] of ``column`` (-1 for nulls), adding values not seen before."""
+        column = column.cast(pa.string())
+        fresh = pc.unique(column)
+        fresh = fresh.filter(pc.and_(pc.invert(pc.is_in(fresh, value_set=self.values)), pc.is_valid(fresh)))
+        if len(fresh):
+            self.values = pa.concat_arrays([self.values, fresh])
+        codes = pc.index_in(column, value_set=self.values)
+        return np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def names(self) -> np.ndarray:
+        return np.asarray(self.values.to_pylist(), dtype=object)
+
+
+def _grow(counts: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """``counts`` extended to ``size`` and increased by the occurrences of ``codes`` (>= 0)."""
+    out = np.zeros(size, dtype=np.int64)
+    out[: len(counts)] = counts
+    return out + np.bincount(codes[codes >= 0], minlength=size)
+
+
 def parquet_summary(path: str | Path, top: int = 15, batch_rows: int = BATCH_ROWS) -> FileSummary:
     path = Path(path)
     try:
@@ -47,92 +82,79 @@ def parquet_summary(path: str | Path, top: int = 15, batch_rows: int = BATCH_ROW
     missing = [c for c in COLUMNS if c not in parquet.schema_arrow.names]
     if missing:
         raise DataError(f"a summary needs columns {list(COLUMNS)}; missing {missing}", path=str(path))
-    parts: dict[str, list[pa.Table]] = {
-        k: [] for k in ("daily", "users", "items", "cats", "cat_users", "cat_items")
-    }
+    users, items, types, cats = _Codes(), _Codes(), _Codes(), _Codes()
+    per_user = per_cat = np.zeros(0, dtype=np.int64)
+    cat_users = cat_items = np.zeros(0, dtype=np.int64)  # sorted distinct pair keys
+    daily: dict[tuple[int, int], int] = {}
     events, lo, hi = 0, None, None
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(COLUMNS)):
-        table = pa.Table.from_batches([batch])
-        seconds = _seconds(table.column("timestamp"))
-        span = pc.min_max(seconds)
-        if span["min"].is_valid:
-            lo = span["min"].as_py() if lo is None else min(lo, span["min"].as_py())
-            hi = span["max"].as_py() if hi is None else max(hi, span["max"].as_py())
-        events += len(table)
-        table = table.append_column("day", pc.divide(seconds, DAY_S))  # integer division of int64
-        parts["daily"].append(table.group_by(["day", "event_type"]).aggregate([("day", "count")]))
-        parts["users"].append(table.group_by("user_id").aggregate([("user_id", "count")]))
-        parts["items"].append(table.group_by("item_id").aggregate([]))
-        parts["cats"].append(table.group_by("category").aggregate([("category", "count")]))
-        parts["cat_users"].append(table.group_by(["category", "user_id"]).aggregate([]))
-        parts["cat_items"].append(table.group_by(["category", "item_id"]).aggregate([]))
+    for raw in parquet.iter_batches(batch_size=batch_rows, columns=list(COLUMNS)):
+        batch = raw.filter(pc.is_valid(raw.column("timestamp")))  # an event without a time is not counted
+        seconds = _seconds(batch.column("timestamp"))
+        if len(seconds) == 0:
+            continue
+        lo = int(seconds.min()) if lo is None else min(lo, int(seconds.min()))
+        hi = int(seconds.max()) if hi is None else max(hi, int(seconds.max()))
+        events += len(seconds)
+        user = users.encode(batch.column("user_id"))  # [n]
+        item = items.encode(batch.column("item_id"))
+        kind = types.encode(batch.column("event_type"))
+        cat = cats.encode(batch.column("category"))
+        per_user = _grow(per_user, user, len(users))
+        per_cat = _grow(per_cat, cat, len(cats))
+        day = seconds // DAY_S
+        first_day, n_types = int(day.min()), max(len(types), 1)
+        counts = np.bincount((day - first_day) * n_types + kind)  # [days x types] of this batch
+        for key in np.flatnonzero(counts).tolist():
+            slot = (first_day + key // n_types, key % n_types)
+            daily[slot] = daily.get(slot, 0) + int(counts[key])
+        known = cat >= 0
+        cat_users = _distinct(np.concatenate([cat_users, cat[known] * PAIR_SHIFT + user[known]]))
+        cat_items = _distinct(np.concatenate([cat_items, cat[known] * PAIR_SHIFT + item[known]]))
     if events == 0 or lo is None or hi is None:
         raise DataError("the file holds no events", path=str(path))
 
-    daily = _sum(parts["daily"], ["day", "event_type"], "day_count").to_pandas()
-    per_user = _sum(parts["users"], ["user_id"], "user_id_count").to_pandas()
-    n_items = pa.concat_tables(parts["items"]).group_by("item_id").aggregate([]).num_rows
-    cats = _sum(parts["cats"], ["category"], "category_count").to_pandas()
-    cat_users = (
-        _distinct(parts["cat_users"], ["category", "user_id"])
-        .group_by("category")
-        .aggregate([("user_id", "count")])
-    )
-    cat_items = (
-        _distinct(parts["cat_items"], ["category", "item_id"])
-        .group_by("category")
-        .aggregate([("item_id", "count")])
-    )
-    categories = (
-        cats.rename(columns={"category_count": "events"})
-        .merge(cat_users.to_pandas().rename(columns={"user_id_count": "users"}), on="category")
-        .merge(cat_items.to_pandas().rename(columns={"item_id_count": "items"}), on="category")
-        .dropna(subset=["category"])
-        .sort_values(["events", "category"], ascending=[False, True])
-    )
-    types = daily.groupby("event_type")["day_count"].sum().sort_values(ascending=False)
-    start = pd.Timestamp(lo, unit="s", tz="UTC")
-    end = pd.Timestamp(hi, unit="s", tz="UTC")
+    type_names, cat_names = types.names(), cats.names()
+    daily_frame = pd.DataFrame(
+        [(d, str(type_names[t]), n) for (d, t), n in daily.items()], columns=["day", "event_type", "events"]
+    ).sort_values(["day", "event_type"])
+    daily_frame["day"] = pd.to_datetime(daily_frame["day"].to_numpy() * DAY_S, unit="s", utc=True)
+    categories = pd.DataFrame(
+        {
+            "category": cat_names.astype(str),
+            "events": per_cat,
+            "users": np.bincount(cat_users // PAIR_SHIFT, minlength=len(cats)),
+            "items": np.bincount(cat_items // PAIR_SHIFT, minlength=len(cats)),
+        }
+    ).sort_values(["events", "category"], ascending=[False, True])
+    by_type = daily_frame.groupby("event_type")["events"].sum().sort_values(ascending=False)
+    start, end = pd.Timestamp(lo, unit="s", tz="UTC"), pd.Timestamp(hi, unit="s", tz="UTC")
     return FileSummary(
         summary={
             "source": str(path),
             "events": events,
-            "users": len(per_user),
-            "items": n_items,
-            "categories": int(categories["category"].nunique()),
-            "event_types": {str(k): int(v) for k, v in types.items()},
+            "users": len(users),
+            "items": len(items),
+            "categories": len(cats),
+            "event_types": {str(k): int(v) for k, v in by_type.items()},
             "start": start.isoformat(),
             "end": end.isoformat(),
             "days": (end - start).total_seconds() / DAY_S,
         },
-        daily=pd.DataFrame(
-            {
-                "day": pd.to_datetime(daily["day"].to_numpy() * DAY_S, unit="s", utc=True),
-                "event_type": daily["event_type"].astype(str),
-                "events": daily["day_count"].astype("int64"),
-            }
-        )
-        .sort_values(["day", "event_type"])
-        .reset_index(drop=True),
-        top_categories=categories.head(top)[["category", "events", "users", "items"]].reset_index(drop=True),
-        events_per_user=pd.Series(
-            per_user["user_id_count"].to_numpy(), index=per_user["user_id"].astype(str), name="events"
-        ),
+        daily=daily_frame.reset_index(drop=True),
+        top_categories=categories.head(top).reset_index(drop=True),
+        events_per_user=pd.Series(per_user, index=users.names().astype(str), name="events"),
     )
 
 
-def _seconds(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Unix seconds (int64) of a timestamp column: integers as they are, timestamps converted."""
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by sorting (numpy's hash-based unique is slower on int64 keys here)."""
+    keys = np.sort(keys, kind="stable")
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _seconds(column: pa.Array) -> np.ndarray:
+    """Unix seconds (int64) of a timestamp column without nulls: integers as they are, timestamps
+    converted."""
     if pa.types.is_timestamp(column.type):
-        return pc.divide(column.cast(pa.timestamp("s", tz=column.type.tz)).cast(pa.int64()), 1)
-    return column.cast(pa.int64())
-
-
-def _sum(tables: list[pa.Table], keys: list[str], count: str) -> pa.Table:
-    """Per-batch counts summed over batches (the column keeps its name ``count``)."""
-    summed = pa.concat_tables(tables).group_by(keys).aggregate([(count, "sum")])
-    return summed.rename_columns({f"{count}_sum": count})
-
-
-def _distinct(tables: list[pa.Table], keys: list[str]) -> pa.Table:
-    return pa.concat_tables(tables).group_by(keys).aggregate([])
+        column = column.cast(pa.timestamp("s", tz=column.type.tz)).cast(pa.int64())
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
