@@ -3,7 +3,9 @@ message, and a file that is not a checkpoint is refused on the Models page."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,10 +41,14 @@ def test_otto_data_shows_its_attribution(app: AppTest) -> None:
     assert any("CC BY 4.0" in c.value and "OTTO" in c.value for c in app.sidebar.caption)
 
 
-def test_a_plain_csv_has_no_attribution(app: AppTest, small_events_csv: Path) -> None:
-    app.sidebar.file_uploader[0].set_value(("events.csv", small_events_csv.read_bytes(), "text/csv")).run()
+def test_a_plain_csv_has_no_attribution_and_leaves_no_file(app: AppTest, small_events_csv: Path) -> None:
+    data = small_events_csv.read_bytes()
+    app.sidebar.file_uploader[0].set_value(("events.csv", data, "text/csv")).run()
     assert {m.label: m.value for m in app.metric}["Users"] == "3"
     assert not any("CC BY" in c.value for c in app.sidebar.caption)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "interest-replay-uploads"
+    assert not list(folder.glob(f"{digest}-*"))  # written under a unique name, read, then removed
 
 
 def test_a_wrong_type_never_reaches_the_page(app: AppTest) -> None:
