@@ -22,6 +22,10 @@ pages = [
     st.Page(str(VIEWS / "replay.py"), title="Replay", icon=":material/replay:", default=True),
     st.Page(str(VIEWS / "whatif.py"), title="What-if", icon=":material/alt_route:"),
     st.Page(str(VIEWS / "data.py"), title="Data", icon=":material/dataset:"),
+    st.Page(str(VIEWS / "models.py"), title="Models", icon=":material/model_training:"),
+    st.Page(str(VIEWS / "segments.py"), title="Segments & trends", icon=":material/scatter_plot:"),
+    st.Page(str(VIEWS / "metrics.py"), title="Metrics", icon=":material/leaderboard:"),
+    st.Page(str(VIEWS / "seed.py"), title="Seed example", icon=":material/calculate:"),
 ]
 navigation = st.navigation(pages)
 sidebar.data_source()

@@ -31,18 +31,26 @@ def _file_timeline(path: str, mtime_ns: int) -> api.Timeline:
 def uploaded_timeline(
     name: str, data: bytes, preset: str | None, column_map: str, event_map: str
 ) -> api.Timeline:
-    """Load an uploaded file (kept under a temp name with its original suffix, so the format is detected)."""
+    """Load an uploaded file: written under a temp name with its original suffix (so the format is
+    detected), read, and removed at once: the timeline lives in memory, so no session needs the file
+    afterwards and nothing a visitor uploaded stays on disk. The name is unique per call, so two sessions
+    loading the same bytes never remove each other's file."""
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "interest-replay-uploads"
     folder.mkdir(exist_ok=True)
-    path = folder / f"{digest}{Path(name).suffix.lower()}"
-    path.write_bytes(data)
-    timeline = api.load_timeline(
-        path,
-        preset=preset,
-        column_map=api.parse_pairs(column_map, "column map"),
-        event_map=api.parse_pairs(event_map, "event map"),
-    )
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f"{digest}-", suffix=Path(name).suffix.lower())
+    path = Path(temp)
+    try:
+        with open(handle, "wb") as out:
+            out.write(data)
+        timeline = api.load_timeline(
+            path,
+            preset=preset,
+            column_map=api.parse_pairs(column_map, "column map"),
+            event_map=api.parse_pairs(event_map, "event map"),
+        )
+    finally:
+        path.unlink(missing_ok=True)
     return api.Timeline(timeline.events, timeline.report, name)
 
 

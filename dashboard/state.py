@@ -10,6 +10,38 @@ DEMO = "Embedded demo data (synthetic, planted drift)"
 UPLOADED = "Upload an events file"
 NO_PRESET = "auto-detect"
 
+# Seed example page
+SEED_ALPHA_BOOK = "seed_alpha_book"
+SEED_ALPHA_MOVIE = "seed_alpha_movie"
+SEED_W = "seed_w"  # + 1, 2, 3: the diagonal of W
+
+# Segments & trends page
+SEG_DAY = "seg_day"  # states stand at the end of this day (UTC)
+SEG_K = "seg_k"  # "auto" or a number of segments
+SEG_WINDOWS = "seg_windows"  # weekly or N equal windows
+SEG_N_WINDOWS = "seg_n_windows"
+SEG_TREND_FOR = "seg_trend_for"  # all users or one segment
+SEG_OPEN = "seg_open"  # the segment whose users can be opened in Replay
+SEG_OPEN_USER = "seg_open_user"
+
+# Metrics page
+EVAL_JOB = "eval_job"  # this visitor's background evaluation (dashboard.jobs.Job)
+EVAL_PROTOCOL = "eval_protocol"
+EVAL_MODELS = "eval_models"
+EVAL_KS = "eval_ks"
+EVAL_CUT = "eval_cut"
+
+# Models page and the model every page uses
+MODEL_CHOICE = "model_choice"  # DEFAULT_MODEL or the name of a registered model
+DEFAULT_MODEL = "Default model (trained on first start)"
+TRAIN_JOB = "train_job"  # this visitor's background training (dashboard.jobs.Job)
+TRAIN_SHOWN = "train_shown"  # start time of the finished run the page last reran for
+TRAIN_NAME = "train_name"
+TRAIN_CUT = "train_cut"
+TRAIN_EPOCHS = "train_epochs"
+CHECKPOINT_UPLOAD = "checkpoint_upload"
+CHECKPOINT_NAME = "checkpoint_name"
+
 # Replay page (the URL carries user and step: ?user=...&step=...)
 USER = "user"
 STEP = "step"

@@ -6,7 +6,7 @@ Nothing here does work at import time; torch is only imported by the functions t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ import pandas as pd
 
 from engine.data.errors import DataError
 from engine.data.load import PRESETS, ReadOptions, load_events, parse_pairs
+from engine.data.presets import attribution
 from engine.data.timeline import Timeline
 from engine.replay.config import ReplayConfig
 from engine.replay.export import safe_csv, trace_zip
@@ -25,31 +26,47 @@ from engine.whatif import Comparison, Edit, apply_edits, edits_to_json, parse_ed
 from engine.whatif.table import edits_from_table, timeline_table
 
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
+    from engine.data.summary import FileSummary
+    from engine.evaluation.tables import EvaluationTables
     from engine.replay.model import ReplayModel
+    from engine.segments.segments import Segments
+    from engine.segments.trends import Trends
+    from engine.training.registry import ModelEntry, ModelRegistry
     from engine.training.trainer import TrainProgress
 
 __all__ = [
+    "EVAL_PROTOCOLS",
     "PRESETS",
     "Comparison",
     "DataError",
     "DatasetOverview",
     "Edit",
+    "EvaluationTables",
+    "FileSummary",
     "GraphView",
+    "ModelEntry",
+    "ModelRegistry",
     "ReplayConfig",
     "ReplayModel",
+    "Segments",
     "Timeline",
     "Trace",
     "TrainProgress",
     "TrainedModelInfo",
+    "Trends",
     "UserPage",
     "WhatIf",
+    "attribution",
     "catalogue",
+    "category_trends",
     "dataset_overview",
     "default_data_path",
     "edited_table",
     "edits_from_table",
     "edits_json",
     "ensure_default_data",
+    "evaluate_models",
+    "evaluation_models",
     "graph_view",
     "item_map",
     "list_users",
@@ -58,17 +75,26 @@ __all__ = [
     "load_trace",
     "model_info",
     "model_path",
+    "model_registry",
+    "parquet_summary",
+    "parquet_trends",
     "parse_edits",
     "parse_pairs",
     "planted_drift_steps",
     "pseudonymise",
+    "register_trained",
+    "register_upload",
     "replay_user",
     "safe_csv",
+    "seed_example",
+    "segment_state_table",
+    "segment_users",
     "timeline_table",
     "trace_zip",
     "train_model",
     "user_table",
     "whatif",
+    "write_user_states",
 ]
 
 DEFAULT_SEED = 7  # the seed `make demo` generates the embedded default data with
@@ -148,6 +174,89 @@ def dataset_overview(timeline: Timeline, top: int = 15) -> DatasetOverview:
     )
 
 
+# -- the model registry ------------------------------------------------------------------------------
+def model_registry(folder: str | Path | None = None) -> ModelRegistry:
+    """The registry of trained models (default: ``models/`` beside the default data)."""
+    from engine.training.registry import ModelRegistry
+
+    return ModelRegistry(folder or default_data_path().parent / "models")
+
+
+def register_trained(
+    registry: ModelRegistry, name: str, timeline: Timeline, info: TrainedModelInfo
+) -> ModelEntry:
+    """Add a model :func:`train_model` just wrote (into ``registry.checkpoint_path(name)``) under ``name``."""
+    from engine.model.checkpoint import Checkpoint
+    from engine.training.registry import ModelEntry, now_iso
+
+    checkpoint = Checkpoint.load(info.path)
+    scores = [r["val_ndcg"] for r in checkpoint.history or [] if r.get("val_ndcg") is not None]
+    return registry.add(
+        ModelEntry(
+            name=name,
+            file=Path(info.path).name,
+            data_fingerprint=timeline.fingerprint(),
+            created=now_iso(),
+            source="trained",
+            events=info.events,
+            val_ndcg=max(scores) if scores else None,
+            trained_until=info.trained_until,
+            config={"model": checkpoint.model.config.to_dict(), "train": dict(checkpoint.train_config or {})},
+        )
+    )
+
+
+def register_upload(registry: ModelRegistry, name: str, data: bytes, timeline: Timeline) -> ModelEntry:
+    """Register an uploaded checkpoint file: read as plain tensors only (``weights_only=True``, never
+    unpickled); DataError when it is not a checkpoint or was trained on other data than ``timeline``."""
+    from engine.model.checkpoint import Checkpoint
+    from engine.training.registry import ModelEntry, now_iso
+
+    path = registry.checkpoint_path(name)
+    path.write_bytes(data)
+    try:
+        checkpoint = Checkpoint.load(path)
+        checkpoint.check_compatible(timeline, name)
+    except DataError as err:
+        path.unlink(missing_ok=True)
+        raise DataError(err.reason, path=name) from None  # the upload's name, not the temp file
+    scores = [r["val_ndcg"] for r in checkpoint.history or [] if r.get("val_ndcg") is not None]
+    try:
+        return registry.add(
+            ModelEntry(
+                name=name,
+                file=path.name,
+                data_fingerprint=checkpoint.fingerprint,
+                created=now_iso(),
+                source="uploaded",
+                val_ndcg=max(scores) if scores else None,
+                trained_until=iso_utc(checkpoint.trained_until),
+                config={"model": checkpoint.model.config.to_dict()},
+            )
+        )
+    except DataError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+# -- the seed example ------------------------------------------------------------------------------
+def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1.0)) -> dict[str, Any]:
+    """The article's worked example (book, movie, sport) through ``InterestConv`` itself: attention
+    ``alpha_book`` on book and ``1 - alpha_book`` on movie, ``W = diag(w_diag)``, ReLU; plain lists out
+    (see :func:`engine.model.seed_example.seed_example`)."""
+    from engine.model.seed_example import seed_example as compute
+
+    return compute(alpha_book, w_diag)
+
+
+def parquet_summary(path: str | Path, top: int = 15) -> FileSummary:
+    """:func:`dataset_overview`'s counts for a Parquet file too big to load, read in record batches with
+    pyarrow (generated layout; not validated). See :mod:`engine.data.summary`."""
+    from engine.data.summary import parquet_summary as compute
+
+    return compute(path, top)
+
+
 # -- models ----------------------------------------------------------------------------------------
 DEMO_CUT_QUANTILE = (
     0.8  # the demo model learns from events before this quantile of time; the rest is held out
@@ -171,9 +280,11 @@ def train_model(
     until_quantile: float | None = None,
     on_progress: Callable[[TrainProgress], None] | None = None,
     seed: int = 0,
+    epochs: int | None = None,
 ) -> TrainedModelInfo:
     """Train the GNN with default settings on ``timeline`` (only events before ``until_quantile`` of its
-    time when given, so later events are held out) and save the checkpoint to ``out``."""
+    time when given, so later events are held out) and save the checkpoint to ``out``. ``epochs`` caps
+    the epochs (default: the training config's, with early stopping)."""
     import time
 
     import numpy as np
@@ -188,7 +299,12 @@ def train_model(
     if len(train) == 0:
         raise DataError("no events to train on", path=timeline.source)
     started = time.perf_counter()
-    recommender = GNNRecommender(train_config=TrainConfig(progress=False, seed=seed))
+    config = TrainConfig(progress=False, seed=seed)
+    if epochs is not None:
+        config = TrainConfig(
+            progress=False, seed=seed, epochs=epochs, min_epochs=min(config.min_epochs, epochs)
+        )
+    recommender = GNNRecommender(train_config=config)
     recommender.on_progress = on_progress
     recommender.fit(train)
     out = Path(out)
@@ -241,6 +357,135 @@ def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
     if timeline.source == str(default):
         return default.with_name(f"{default.stem}.model.pt")
     return default.parent / "models" / f"{timeline.fingerprint()}.pt"
+
+
+# -- evaluation --------------------------------------------------------------------------------------
+EVAL_PROTOCOLS = ("time", "loo")  # engine.evaluation.PROTOCOLS, without importing the evaluator here
+
+
+def evaluation_models() -> list[str]:
+    """Every model an evaluation can compare: the baselines, simplest first, then the GNN."""
+    from engine.recommenders.registry import available_models
+
+    return available_models()
+
+
+def evaluate_models(
+    timeline: Timeline,
+    protocol: str = "time",
+    models: str | Sequence[str] = "all",
+    ks: Sequence[int] = (10, 20),
+    cut: float = 0.9,
+    seed: int = 0,
+    replicates: int = 1000,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> EvaluationTables:
+    """The ``evaluate`` command's comparison as plain tables: split ``timeline`` by ``protocol`` ("time":
+    a global cut at the ``cut`` quantile of time; "loo": each user's last event), fit every model
+    (the GNN and every baseline by default) on the training part only, rank the full catalogue, and
+    report each metric with its 95% bootstrap interval, every model's paired difference from the best
+    baseline, and the cumulative hit rate by list position. ``on_progress(fraction, text)`` follows the
+    fits (the GNN's epochs too) and the ranking; an exception it raises cancels the run."""
+    from engine.evaluation import EvalConfig, evaluate, make_split
+    from engine.evaluation.tables import report_tables
+    from engine.recommenders.registry import UnknownModelError, create_model, resolve_models
+
+    if protocol not in EVAL_PROTOCOLS:
+        raise DataError(f"unknown protocol {protocol!r}; choose from {', '.join(EVAL_PROTOCOLS)}")
+    try:
+        names = resolve_models(models)
+    except UnknownModelError as err:
+        raise DataError(str(err)) from None
+    split = make_split(timeline, protocol, quantile=cut)
+    share = 1.0 / len(names)  # of the bar per model: 90% fitting, 10% ranking
+    state = {"index": 0}
+
+    def report(fraction_of_model: float, text: str) -> None:
+        if on_progress is not None:
+            on_progress(min((state["index"] + fraction_of_model) * share, 1.0), text)
+
+    def factory(index: int, name: str) -> Any:
+        def build() -> Any:
+            state["index"] = index
+            model = create_model(name, seed=seed)
+            if hasattr(model, "on_progress"):  # the GNN reports its epochs and batches
+
+                def fitting(step: TrainProgress) -> None:
+                    done = (step.epoch - 1 + step.batch / max(step.batches, 1)) / step.epochs
+                    report(
+                        0.9 * min(done, 1.0), f"fitting {name}: epoch {step.epoch} (at most {step.epochs})"
+                    )
+
+                model.on_progress = fitting
+            report(0.0, f"fitting {name}")
+            return model
+
+        return build
+
+    def ranking(text: str, done: int, total: int) -> None:
+        if text.startswith("ranking"):
+            ranked = done - state["index"] * split.n_users
+            report(0.9 + 0.1 * ranked / max(split.n_users, 1), text)
+
+    config = EvalConfig(ks=tuple(sorted(set(ks))), replicates=replicates, seed=seed)
+    factories = {name: factory(i, name) for i, name in enumerate(names)}
+    result = evaluate(split, factories, config, progress=False, on_progress=ranking)
+    return report_tables(result)
+
+
+# -- segments and trends ------------------------------------------------------------------------------
+def segment_users(
+    model: ReplayModel,
+    timeline: Timeline,
+    at: pd.Timestamp | None = None,
+    k: int | None = None,
+    seed: int = 0,
+) -> Segments:
+    """Users clustered by their state after their events up to ``at`` (k-means on the state directions,
+    k by silhouette over 2-10 unless given); each segment with its size and top categories, every user and
+    centre in the shared 2-D plane. See :mod:`engine.segments`."""
+    from engine.segments.cluster import SegmentConfig
+    from engine.segments.segments import segment_users as compute
+
+    return compute(model, timeline, at, SegmentConfig(k=k, seed=seed))
+
+
+def write_user_states(
+    model: ReplayModel, timeline: Timeline, out: str | Path, at: pd.Timestamp | None = None
+) -> Path:
+    """Every user's state at ``at`` as a Parquet state table (``user_id``, ``state``)."""
+    from engine.segments.states import user_states, write_states
+
+    return write_states(user_states(model, timeline, at), out)
+
+
+def segment_state_table(
+    model: ReplayModel, path: str | Path, k: int | None = None, seed: int = 0
+) -> Segments:
+    """:func:`segment_users` from a Parquet state table, read in batches (no events needed)."""
+    from engine.segments.cluster import SegmentConfig
+    from engine.segments.segments import segment_state_table as compute
+
+    return compute(model, path, SegmentConfig(k=k, seed=seed))
+
+
+def category_trends(
+    timeline: Timeline, windows: str | int = "W", users: Collection[str] | None = None
+) -> Trends:
+    """Each category's share of the events per window (weekly, or ``windows`` equal windows) and its
+    slope over the windows: rising and fading categories, for ``users`` only when given."""
+    from engine.segments.trends import category_trends as compute
+
+    return compute(timeline.events, windows, users)
+
+
+def parquet_trends(
+    path: str | Path, windows: str | int = "W", users: Collection[str] | None = None
+) -> Trends:
+    """:func:`category_trends` of a generated-layout events Parquet file, counted in record batches."""
+    from engine.segments.trends import parquet_trends as compute
+
+    return compute(path, windows, users)
 
 
 # -- replay ----------------------------------------------------------------------------------------

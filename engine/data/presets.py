@@ -15,6 +15,13 @@ from engine.data.readers import read_delimited, read_jsonl
 from engine.data.schema import SOURCE_ROW
 
 TAOBAO_COLUMNS = ["user_id", "item_id", "category", "event_type", "timestamp"]
+# Licences that ask for attribution wherever the data is shown.
+ATTRIBUTIONS = {
+    "otto": (
+        "OTTO session data: © OTTO (GmbH & Co KG), licensed CC BY 4.0 "
+        "(https://github.com/otto-de/recsys-dataset)"
+    ),
+}
 LIKE_RATING = 4.0  # MovieLens: a rating of 4 or 5 says the user liked the movie; lower is a plain view
 
 
@@ -118,6 +125,14 @@ def read_movielens(path: Path) -> pd.DataFrame:
         )
         frame = _attach_items(frame, items)
     return frame
+
+
+def attribution(preset: str | None, head: bytes = b"") -> str | None:
+    """The attribution a data set's licence asks for: by ``preset``, or, when none was given, from the
+    file's first bytes (an OTTO JSONL line holds "session" and "events", as auto-detection reads it)."""
+    if preset is None and b'"session"' in head[:4096] and b'"events"' in head[:4096]:
+        preset = "otto"
+    return ATTRIBUTIONS.get(preset or "")
 
 
 PRESET_READERS = {"taobao": read_taobao, "otto": read_otto, "movielens": read_movielens}

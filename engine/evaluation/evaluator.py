@@ -44,6 +44,7 @@ from engine.evaluation.sampled import (
 from engine.metrics import (
     ACCURACY_METRICS,
     coverage,
+    hit_rate_curve,
     intra_list_diversity_category,
     novelty,
 )
@@ -73,7 +74,8 @@ class EvalConfig:
 class ModelResult:
     """One model's numbers: means, intervals, timings; ``per_user`` keeps the arrays behind the means and
     ``replicates`` the bootstrap means behind the intervals ([B] per metric, the same resamples for every
-    model of one evaluation, so two models' replicates subtract into a paired interval)."""
+    model of one evaluation, so two models' replicates subtract into a paired interval); ``hit_curve``
+    [max K] the cumulative hit rate by list position (HR@1 .. HR@K)."""
 
     name: str
     metrics: dict[str, float]
@@ -83,6 +85,7 @@ class ModelResult:
     per_user: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     sampled: dict[str, float] = field(default_factory=dict)
     replicates: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    hit_curve: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ def evaluate_model(
     metrics.update(scalars)
     replicates = {metric_name: replicate_means[row] for row, metric_name in enumerate(names)}
     result = ModelResult(name, metrics, ci, fit_seconds, rank_seconds, per_user, replicates=replicates)
+    result.hit_curve = hit_rate_curve(ranked, split.targets, max(config.ks))
     if config.sampled_negatives > 0:
         result.sampled = sampled_comparison(model, split, config)
     return result
@@ -348,19 +352,34 @@ def evaluate(
     config: EvalConfig | None = None,
     progress: bool = True,
     baselines: Collection[str] = BASELINES,
+    on_progress: Callable[[str, int, int], object] | None = None,
 ) -> EvaluationReport:
     """Evaluate every model (name -> zero-argument factory) on one split with one progress bar on stderr;
-    each model is then compared with the best of ``baselines`` (by name) that took part."""
+    each model is then compared with the best of ``baselines`` (by name) that took part.
+
+    ``on_progress(text, users done, users in all)`` is called before each model's fit and after every
+    chunk of ranked users (an exception it raises stops the evaluation: that is how a caller cancels)."""
     config = config or EvalConfig()
     if not config.ks or min(config.ks) < 1:
         raise ValueError(f"every K must be >= 1, got {config.ks}")
     results: dict[str, ModelResult] = {}
-    bar = tqdm(total=len(models) * split.n_users, desc="evaluate", unit="user", disable=not progress)
+    total = len(models) * split.n_users
+    done: dict[str, int] = {}  # users ranked per model (tqdm stops counting when disabled)
+    bar = tqdm(total=total, desc="evaluate", unit="user", disable=not progress)
     try:
-        for name, factory in models.items():
+        for index, name in enumerate(models):
             bar.set_postfix_str(f"fitting {name}")
-            model = factory()
-            result = evaluate_model(model, split, config, on_chunk=bar.update)
+            if on_progress is not None:
+                on_progress(f"fitting {name}", index * split.n_users, total)
+
+            def ranked(n: int, name: str = name, before: int = index * split.n_users) -> None:
+                bar.update(n)
+                done[name] = done.get(name, 0) + n
+                if on_progress is not None:
+                    on_progress(f"ranking for {name}", before + done[name], total)
+
+            model = models[name]()
+            result = evaluate_model(model, split, config, on_chunk=ranked)
             result.name = name
             results[name] = result
             bar.set_postfix_str(f"{name} done")

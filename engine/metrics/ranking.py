@@ -161,3 +161,17 @@ def hit_rate_at_k(ranked: np.ndarray, targets: Targets, k: int) -> np.ndarray:
     """
     hits, n_targets = hit_matrix(ranked, targets, k)
     return _undefined_where_empty(np.asarray(hits.any(axis=1), dtype=np.float64), n_targets)
+
+
+def hit_rate_curve(ranked: np.ndarray, targets: Targets, k: int) -> np.ndarray:
+    r"""Cumulative hit rate by list position: the mean of HR@j over users with targets, for j = 1..K.
+
+    .. math:: c_j = \frac{1}{|U^+|} \sum_{u \in U^+} \mathbb{1}\left[H_u@j > 0\right], \quad j = 1, \dots, K
+
+    Non-decreasing in j, ``c_K`` = the mean HR@K. No user with targets: all NaN. Shape ``[k]``.
+    """
+    hits, n_targets = hit_matrix(ranked, targets, k)
+    judged = n_targets > 0
+    if not judged.any():
+        return np.full(k, np.nan)
+    return np.asarray(np.logical_or.accumulate(hits[judged], axis=1).mean(axis=0), dtype=np.float64)

@@ -1,0 +1,78 @@
+"""The Models page through AppTest: a training run in the background with live curves, registered and then
+used on every page; two sessions never see each other's runs."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def data(replay_events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared tiny data and its default model, copied so this test's registry starts empty."""
+    for name in ("events.parquet", "events.truth.json", "events.model.pt"):
+        shutil.copyfile(replay_events.with_name(name), tmp_path / name)
+    monkeypatch.setenv("INTEREST_REPLAY_DATA", str(tmp_path / "events.parquet"))
+    return tmp_path / "events.parquet"
+
+
+def _models_page(timeout: float = 180) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.switch_page("views/models.py").run()
+    assert not at.exception
+    return at
+
+
+def _train(at: AppTest, name: str) -> None:
+    at.text_input(key="train_name").input(name)
+    at.number_input(key="train_epochs").set_value(1)
+    at.button[[b.label for b in at.button].index("Train in the background")].click().run()
+    assert not at.exception
+
+
+def test_a_trained_model_is_registered_and_used_everywhere(data: Path) -> None:
+    at = _models_page()
+    assert at.header[0].value == "Models"
+    assert any("No model is registered yet" in c.value for c in at.caption)
+    _train(at, "tiny <b>run</b>")
+    deadline = time.monotonic() + 240
+    while not at.success:
+        assert time.monotonic() < deadline, "training did not finish"
+        assert not at.error, at.error[0].value
+        time.sleep(1)
+        at.run()
+    assert r"tiny \<b\>run\</b\>" in at.success[0].value  # escaped for markdown: shown as typed
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["tiny <b>run</b>"]  # a name from a person shows as text
+    assert table["data"].tolist() == ["this data"]
+    assert "tiny <b>run</b>" in at.sidebar.selectbox(key="model_choice").options
+    next(b for b in at.button if b.label == "Use on every page").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Model"] == "tiny <b>run</b>"
+    at.switch_page("views/segments.py").run()  # another page replays with the chosen model
+    assert not at.exception
+    assert at.sidebar.selectbox(key="model_choice").value == "tiny <b>run</b>"
+    assert {m.label for m in at.metric} >= {"Segments", "Users with a state"}
+
+
+def test_two_sessions_keep_their_own_training_runs(data: Path) -> None:
+    first, second = _models_page(), _models_page()
+    _train(first, "mine")
+    assert first.session_state["train_job"].running
+    second.run()
+    assert "train_job" not in second.session_state
+    assert not any("training 'mine'" in str(p.value) for p in second.get("progress"))
+    next(b for b in first.button if b.label == "Cancel training").click().run()
+    deadline = time.monotonic() + 120
+    while first.session_state["train_job"].running:
+        assert time.monotonic() < deadline, "the run did not stop"
+        time.sleep(0.5)
+    first.run()
+    assert any("was cancelled" in c.value for c in first.caption)
+    assert not list(data.parent.glob("models/*.pt"))  # nothing saved
