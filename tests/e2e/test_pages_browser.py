@@ -19,6 +19,17 @@ PAGES = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _model_trained(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """The first visit trains the model (Replay shows its progress): wait for it once, so each page
+    below is seen with its content rather than the training bar."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server)
+    page.get_by_text("Recommendations").first.wait_for(timeout=300_000)
+    context.close()
+
+
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_opens_without_errors(page, server: str, artifacts: Path, path: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{server}/{path}")
