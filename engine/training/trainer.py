@@ -112,12 +112,16 @@ class Trainer:
         for epoch in range(progress.epoch, cfg.epochs):
             started = time.perf_counter()
             loss = train_epoch(model, optimizer, data, cfg, epoch, self._batch_report(epoch))
+            trained = time.perf_counter()
             score = self._validate(model, data)
             seconds = time.perf_counter() - started
             record = {"epoch": epoch + 1, "loss": loss, "val_ndcg": score, "seconds": seconds}
             if self.on_progress is not None:
                 self.on_progress(TrainProgress(epoch + 1, cfg.epochs, 1, 1, record))
-            log.info("epoch %d: loss %.4f, validation NDCG@%d %.4f", epoch + 1, loss, cfg.val_k, score)
+            log.info(
+                "epoch %d: loss %.4f, validation NDCG@%d %.4f (%.0f s training, %.0f s validation)",
+                epoch + 1, loss, cfg.val_k, score, trained - started, seconds - (trained - started),
+            )  # fmt: skip
             improved = data.validation is None or score > progress.best_score
             progress = progress.after_epoch(record, model, keep=improved)
             if resume is not None:

@@ -34,7 +34,7 @@ from engine.targets import future_targets
 from engine.training.config import TrainConfig
 
 VALIDATION_CHUNK = 256  # rows ranked at once: bounds memory at 256 x n_items floats
-NEXT_ITEM_MAX = 20_000  # next-item targets ranked: plenty for a stable mean
+NEXT_ITEM_MAX = 5_000  # next-item targets ranked (the same ones every epoch): NDCG@20's std. error ~0.004
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,11 @@ def snapshot_levels(model: InterestModel, table: TrendTable | None, seconds: np.
     return levels[torch.from_numpy(buckets).to(levels.device)]
 
 
+def _outside(validation: ValidationSet, device: torch.device) -> Tensor:
+    """Item rows not in the catalogue before the cut [O]: never listed."""
+    return torch.from_numpy(np.flatnonzero(~validation.catalogue)).to(device)
+
+
 @torch.no_grad()
 def set_lists(
     model: InterestModel,
@@ -144,11 +149,11 @@ def set_lists(
     states, _ = replay_users(model, z, fit, origin)  # [V, d]
     last_seconds = fit.seconds[np.maximum(fit.offsets[1:] - 1, 0)]  # [V]
     user_levels = snapshot_levels(model, trend, last_seconds)
-    outside = torch.from_numpy(~validation.catalogue).to(z.device)
+    outside = _outside(validation, z.device)
 
     def scores_of(part: slice) -> Tensor:
         level = None if user_levels is None else user_levels[part]
-        return model.cosine(states[part], z, level).masked_fill(outside, -torch.inf)  # [b, n_items]
+        return model.cosine(states[part], z, level).index_fill_(1, outside, -torch.inf)  # [b, n_items]
 
     def seen_of(part: slice) -> list[np.ndarray]:
         return [fit.items[fit.offsets[v] : fit.offsets[v + 1]] for v in range(len(fit))[part]]
@@ -173,7 +178,7 @@ def next_item_ranks(
     device = z.device
     is_wanted = torch.zeros(len(seqs.items) + 1, dtype=torch.bool, device=device)
     is_wanted[torch.from_numpy(wanted).to(device)] = True
-    outside = torch.from_numpy(~validation.catalogue).to(device)
+    outside = _outside(validation, device)
     was_training = model.training
     model.eval()
     ranks: list[np.ndarray] = []
@@ -192,7 +197,7 @@ def next_item_ranks(
         for lo in range(0, len(targets), VALIDATION_CHUNK):
             part = slice(lo, lo + VALIDATION_CHUNK)
             level = None if state_levels is None else state_levels[part]
-            scores = model.cosine(states[part], z, level).masked_fill(outside, -torch.inf)  # [t, n_items]
+            scores = model.cosine(states[part], z, level).index_fill_(1, outside, -torch.inf)  # [t, n_items]
             prefixes = zip(starts[part], stands_at[part], strict=True)
             seen = [seqs.items[start : end + 1] for start, end in prefixes]  # touched up to each state
             ranking.exclude(scores, seen)
