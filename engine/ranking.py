@@ -7,11 +7,15 @@ follow the catalogue order, which is sorted by item id, so "ties by index" is "t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
+
+CHUNK = 1024  # rows ranked at once: bounds memory at CHUNK x n_items floats
+
+Excluded = Sequence[np.ndarray | Tensor | None]
 
 
 def exclude(scores: Tensor, excluded: Sequence[np.ndarray | Tensor | None]) -> Tensor:
@@ -78,5 +82,36 @@ def rank_of(scores: Tensor, targets: Tensor) -> Tensor:
     """
     mine = scores.gather(1, targets[:, None])  # [B, 1]
     columns = torch.arange(scores.shape[1], device=scores.device)[None, :]  # [1, n]
-    ahead = (scores > mine) | ((scores == mine) & (columns < targets[:, None]))
-    return ahead.sum(1) + 1
+    # a column before the target is ahead on an equal score, one after it only on a higher one
+    ahead = torch.where(columns < targets[:, None], scores >= mine, scores > mine)  # [B, n]
+    return ahead.sum(1, dtype=torch.int32).long() + 1  # int32 sums run faster than bool -> int64
+
+
+def ranked_in_chunks(
+    n_rows: int,
+    k: int,
+    scores_of: Callable[[slice], Tensor],
+    excluded_of: Callable[[slice], Excluded] | None = None,
+    chunk: int = CHUNK,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score -> exclude -> :func:`top_k` for ``n_rows`` rows, ``chunk`` rows at a time.
+
+    ``scores_of(rows)`` returns the scores of a slice of rows [b, n] (a tensor the ranking may
+    overwrite); ``excluded_of(rows)`` each row's items that may not be listed (None: nothing excluded).
+    Never holds more than ``chunk`` x n scores at once.
+
+    Shapes: -> indices [n_rows, k'] int64 and scores [n_rows, k'] float32, k' = min(k, n); excluded
+    items left in a short list have score -inf.
+    """
+    index_parts, value_parts = [], []
+    for start in range(0, n_rows, chunk):
+        part = slice(start, min(start + chunk, n_rows))
+        scores = scores_of(part)  # [b, n]
+        if excluded_of is not None:
+            exclude(scores, excluded_of(part))
+        index, values = top_k(scores, k)
+        index_parts.append(index.cpu().numpy())
+        value_parts.append(values.float().cpu().numpy())
+    if not index_parts:
+        return np.empty((0, max(int(k), 0)), dtype=np.int64), np.empty((0, max(int(k), 0)), np.float32)
+    return np.concatenate(index_parts), np.concatenate(value_parts)

@@ -30,8 +30,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 
+from engine import ranking
 from engine.evaluation.bootstrap import DEFAULT_REPLICATES, bootstrap_means, percentile_interval
 from engine.evaluation.guard import guarded_training, verify_fitted
 from engine.evaluation.protocols import Split
@@ -300,16 +302,17 @@ def sampled_comparison(model: Recommender, split: Split, config: EvalConfig) -> 
                     blocked[row, seen] = True
         target_scores = scores[pair_user, pair_item]  # [P]
         allowed = ~blocked
-        # full rank among allowed items: strictly higher score, or equal score and lower index (top_k's order)
+        # full rank among allowed items, in top_k's order (engine.ranking.rank_of): each target ranked
+        # with the seen and relevant items excluded, itself put back
+        excluded = ranking.exclude(torch.from_numpy(scores.copy()), [np.flatnonzero(b) for b in blocked])
         full = np.zeros(len(pair_item), dtype=np.int64)
         block = max(1, PAIR_BLOCK_CELLS // max(n_items, 1))
-        item_ids = np.arange(n_items)
         for p0 in range(0, len(pair_item), block):
             sl = slice(p0, p0 + block)
-            s_rows = scores[pair_user[sl]]
-            t = target_scores[sl, None]
-            beats = (s_rows > t) | ((s_rows == t) & (item_ids[None, :] < pair_item[sl, None]))
-            full[sl] = (beats & allowed[pair_user[sl]]).sum(axis=1)
+            own = torch.from_numpy(pair_item[sl])
+            s_rows = excluded[torch.from_numpy(pair_user[sl])]  # [b, n_items], a copy
+            s_rows[torch.arange(len(own)), own] = torch.from_numpy(target_scores[sl])
+            full[sl] = ranking.rank_of(s_rows, own).numpy()
 
         def forbidden(draws: np.ndarray, b: np.ndarray = blocked) -> np.ndarray:
             return b[np.arange(len(b))[:, None], np.maximum(draws, 0)]
@@ -322,7 +325,7 @@ def sampled_comparison(model: Recommender, split: Split, config: EvalConfig) -> 
         neg_for_pair, idx_for_pair = neg_scores[pair_user], negatives[pair_user]
         t = target_scores[:, None]
         beats_sampled = (neg_for_pair > t) | ((neg_for_pair == t) & (idx_for_pair < pair_item[:, None]))
-        full_ranks.append(full + 1)
+        full_ranks.append(full)
         sampled_ranks.append(beats_sampled.sum(axis=1) + 1)
         candidates.append(allowed.sum(axis=1)[pair_user] + 1)
         owners.append(pair_user + start)

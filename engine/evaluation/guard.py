@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from engine.data.timeline import Timeline
-from engine.evaluation.protocols import HELD_OUT_KEY, Split, TrainingIndex
+from engine.evaluation.protocols import HELD_OUT_KEY, Split
 from engine.recommenders.base import Recommender
+from engine.recommenders.index import training_index
 
 MAX_SHOWN = 3  # offending examples named in an error
 
@@ -77,7 +78,7 @@ def verify_fitted(model: Recommender, split: Split) -> None:
         )
     if len(catalogue) != len(expected) or not np.array_equal(catalogue.astype(str), expected.astype(str)):
         raise RuntimeError(f"{name}.fit must index its training timeline with self._index(train)")
-    histories = TrainingIndex(split.train).history  # built by Recommender._index, as every fit must
+    histories = training_index(split.train).history  # what Recommender._index builds, as every fit must
     extra_users = [user for user in model.history if user not in histories]
     if extra_users:
         raise LeakageError(

@@ -15,13 +15,14 @@ rest of every history trains the model. The target is the held-out item when it 
 catalogue and (by default) not already in the user's history. Unlike ``time``, training then contains
 other users' events from after a held-out event; report ``time`` as the headline for that reason.
 
-Targets are a CSR matrix over the training catalogue, indexed by :class:`TrainingIndex` (that is,
-by :meth:`engine.recommenders.base.Recommender._index` itself), so indices agree with every model's.
+Targets follow the one target rule of :mod:`engine.targets` (the trainer's validation tail uses it too)
+and are a CSR matrix over the training catalogue, indexed by
+:func:`~engine.recommenders.index.training_index` (what every model's ``fit`` indexes), so indices agree
+with every model's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,8 @@ import scipy.sparse as sp
 from engine.data.errors import DataError
 from engine.data.schema import SOURCE_ROW
 from engine.data.timeline import Timeline
-from engine.recommenders.base import Recommender
+from engine.recommenders.index import training_index
+from engine.targets import future_targets
 
 PROTOCOLS: tuple[str, ...] = ("time", "loo")
 DEFAULT_CUT_QUANTILE = 0.9  # the last tenth of the log is the future to predict
@@ -77,79 +79,6 @@ class Split:
         }
 
 
-class TrainingIndex(Recommender):
-    """What every recommender's ``fit`` indexes from ``train``, built by the very same
-    :meth:`Recommender._index`: ``catalogue`` (item ids sorted; index = item index), ``item_index`` and
-    ``history`` (user id -> item indices in time order). Protocols take targets from it and the leakage
-    guard compares fitted models with it, so the three cannot drift apart. It scores nothing.
-    """
-
-    name = "TrainingIndex"
-
-    def __init__(self, train: Timeline) -> None:
-        super().__init__()
-        self.fit(train)
-
-    def fit(self, train: Timeline) -> TrainingIndex:
-        self._index(train)
-        return self
-
-    def score(self, users: Sequence[str]) -> np.ndarray:
-        raise TypeError("TrainingIndex only indexes a training timeline; it does not score")
-
-
-def _targets(
-    test_events: pd.DataFrame,
-    item_index: dict[str, int],
-    histories: dict[str, np.ndarray],
-    repeat_aware: bool,
-    include_cold: bool = False,
-) -> tuple[np.ndarray, sp.csr_matrix, dict[str, int]]:
-    """Test users and their target rows from the events they are to predict."""
-    users_with_events = sorted(test_events["user_id"].unique())
-    codes = test_events["item_id"].map(item_index)
-    pairs = pd.DataFrame({"user": test_events["user_id"].to_numpy(), "code": codes.to_numpy()})
-    counts = {
-        "users_with_test_events": len(users_with_events),
-        "skipped_cold_users": 0,
-        "cold_users_scored": 0,
-        "skipped_users_no_new_known_item": 0,
-        "dropped_targets_unknown_item": 0,
-        "dropped_targets_already_seen": 0,
-    }
-    known = pairs["code"].notna().to_numpy()
-    counts["dropped_targets_unknown_item"] = int(
-        pairs[~known].drop_duplicates().shape[0]
-    )  # distinct (user, item) pairs whose item is not in the training catalogue
-    pairs = pairs[known].astype({"code": np.int64}).drop_duplicates()
-    rows: list[np.ndarray] = []
-    users: list[str] = []
-    grouped = dict(tuple(pairs.groupby("user", sort=True)["code"]))
-    for user in users_with_events:
-        history = histories.get(user)
-        if history is None and not include_cold:
-            counts["skipped_cold_users"] += 1
-            continue
-        is_cold = history is None
-        if history is None:
-            history = np.empty(0, dtype=np.int64)
-        items = np.sort(grouped[user].to_numpy()) if user in grouped else np.empty(0, dtype=np.int64)
-        if not repeat_aware and len(items):
-            seen = np.isin(items, history)
-            counts["dropped_targets_already_seen"] += int(seen.sum())
-            items = items[~seen]
-        if not len(items):
-            counts["skipped_users_no_new_known_item"] += 1
-            continue
-        users.append(user)
-        rows.append(items)
-        counts["cold_users_scored"] += int(is_cold)
-    indptr = np.r_[0, np.cumsum([len(r) for r in rows])].astype(np.int64)
-    indices = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(users), len(item_index)))
-    return np.array(users, dtype=object), matrix, counts
-
-
 def time_split(
     timeline: Timeline,
     quantile: float = DEFAULT_CUT_QUANTILE,
@@ -171,9 +100,10 @@ def time_split(
     cut = timeline.events["timestamp"].iloc[int(np.argmax(secs >= cut_s))]
     train = timeline.subset(before, source=f"{timeline.source} [before {cut.isoformat()}]")
     test_events = timeline.events[~before]
-    index = TrainingIndex(train)
-    catalogue, item_index, histories = index.catalogue, index.item_index, index.history
-    users, targets, counts = _targets(test_events, item_index, histories, repeat_aware, include_cold)
+    index = training_index(train)
+    catalogue = index.catalogue
+    found = future_targets(test_events, index.item_index, index.history, repeat_aware, include_cold)
+    users, targets, counts = found.users, found.matrix(len(catalogue)), found.counts
     notes = [
         f"time protocol: training = the {int(before.sum())} events before {cut.isoformat()} "
         f"(the {quantile:.2f} quantile of event times); "
@@ -215,9 +145,10 @@ def loo_split(timeline: Timeline, repeat_aware: bool = False) -> Split:
         raise DataError("leave-last-out needs users with at least two events; none has")
     train = timeline.subset(~held_mask, source=f"{timeline.source} [leave-last-out train]")
     test_events = ev[held_mask]
-    index = TrainingIndex(train)
-    catalogue, item_index, histories = index.catalogue, index.item_index, index.history
-    users, targets, counts = _targets(test_events, item_index, histories, repeat_aware)
+    index = training_index(train)
+    catalogue = index.catalogue
+    found = future_targets(test_events, index.item_index, index.history, repeat_aware, False)
+    users, targets, counts = found.users, found.matrix(len(catalogue)), found.counts
     counts["users_with_one_event"] = int((is_last & (n_events < 2)).sum())
     ties = int(
         ev.loc[held_mask, ["user_id", "timestamp"]]

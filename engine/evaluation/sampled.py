@@ -43,21 +43,12 @@ from functools import lru_cache
 import numpy as np
 from scipy.stats import binom
 
+from engine.metrics.ranking import hit_rate_of_rank, ndcg_of_rank
+
 DEFAULT_NEGATIVES = 100  # the "100 sampled negatives" of many published evaluations
 DEFAULT_GAMMA = 0.1  # bias-variance trade-off of the correction; 0 = minimal bias
 MIN_BIAS_RCOND = 1e-2  # gamma = 0: drop singular directions below 1% of the largest (noise, not bias)
 MAX_REDRAWS = 64  # rounds of redrawing negatives that hit a seen or relevant item
-
-
-def hit_rate_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
-    """HR@k of a single target at 1-based ``rank``: 1 if rank <= k."""
-    return (np.asarray(rank) <= k).astype(np.float64)
-
-
-def ndcg_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
-    """NDCG@k of a single target at 1-based ``rank``: 1/log2(rank + 1) if rank <= k, else 0."""
-    rank = np.asarray(rank, dtype=np.float64)
-    return np.where(rank <= k, 1.0 / np.log2(rank + 1.0), 0.0)
 
 
 SINGLE_TARGET_METRICS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {

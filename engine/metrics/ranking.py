@@ -175,3 +175,14 @@ def hit_rate_curve(ranked: np.ndarray, targets: Targets, k: int) -> np.ndarray:
     if not judged.any():
         return np.full(k, np.nan)
     return np.asarray(np.logical_or.accumulate(hits[judged], axis=1).mean(axis=0), dtype=np.float64)
+
+
+def hit_rate_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
+    """HR@k of a single target at 1-based ``rank`` (its position in the full ranking): 1 if rank <= k."""
+    return (np.asarray(rank) <= k).astype(np.float64)
+
+
+def ndcg_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
+    """NDCG@k of a single target at 1-based ``rank``: 1/log2(rank + 1) if rank <= k, else 0."""
+    rank = np.asarray(rank, dtype=np.float64)
+    return np.where(rank <= k, 1.0 / np.log2(rank + 1.0), 0.0)

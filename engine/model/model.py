@@ -10,6 +10,7 @@ from engine.model.encoder import GraphEncoder
 from engine.model.features import NodeFeatures
 from engine.model.inputs import GraphInputs
 from engine.model.memory import MemoryState, UserMemory
+from engine.model.subgraph import encoder_subgraph
 
 
 class InterestModel(nn.Module):
@@ -51,6 +52,14 @@ class InterestModel(nn.Module):
     def item_embeddings(self, graph: GraphInputs) -> Tensor:
         x = self.features(graph.id_codes, graph.text, graph.node_type, graph.sentence)  # [N, d]
         return self.encoder(x, graph.edge_index, graph.edge_weight)[: graph.n_items]  # [n_items, d]
+
+    def item_embeddings_of(self, graph: GraphInputs, items: Tensor) -> Tensor:
+        """Rows ``items`` [M] of ``item_embeddings(graph)``, [M, d], encoded on the subgraph they read
+        (:func:`~engine.model.subgraph.encoder_subgraph`): a training step pays for the edges into the
+        items it needs, not for the whole catalogue's."""
+        sub, rows = encoder_subgraph(graph, items, hops=len(self.encoder.convs))
+        x = self.features(sub.id_codes, sub.text, sub.node_type, sub.sentence)  # [S, d]
+        return self.encoder(x, sub.edge_index, sub.edge_weight)[rows]  # [M, d]
 
     def forward(
         self, z: Tensor, items: Tensor, types: Tensor, times: Tensor, lengths: Tensor

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -12,6 +11,7 @@ import torch
 
 from engine import ranking
 from engine.data.timeline import Timeline
+from engine.recommenders.index import training_index
 
 SCORE_CHUNK = 1024  # users scored at once: bounds memory at SCORE_CHUNK x n_items floats
 
@@ -43,17 +43,8 @@ class Recommender(ABC):
     # -- shared ------------------------------------------------------------------------------------
     def _index(self, train: Timeline) -> None:
         """Build the catalogue (items sorted by id, so ties break by id) and per-user histories."""
-        ev = train.events
-        self.catalogue = np.array(sorted(ev["item_id"].unique()), dtype=object)
-        self.item_index = {item: i for i, item in enumerate(self.catalogue)}
-        codes = ev["item_id"].map(self.item_index).to_numpy(dtype=np.int64)
-        users = ev["user_id"].to_numpy()
-        self.history = {}
-        order = np.argsort(users, kind="stable")  # stable keeps time order inside each user
-        sorted_users = users[order]
-        bounds = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1], True])
-        for start, end in itertools.pairwise(bounds):
-            self.history[str(sorted_users[start])] = codes[order[start:end]]
+        index = training_index(train)
+        self.catalogue, self.item_index, self.history = index.catalogue, index.item_index, index.history
 
     @property
     def n_items(self) -> int:
@@ -67,17 +58,17 @@ class Recommender(ABC):
         item index (= item id order).
         """
         k = min(k, self.n_items)
-        all_idx = np.empty((len(users), k), dtype=np.int64)
-        all_scores = np.empty((len(users), k), dtype=np.float32)
-        for start in range(0, len(users), SCORE_CHUNK):
-            batch = list(users[start : start + SCORE_CHUNK])
-            scores = torch.from_numpy(np.array(self.score(batch), dtype=np.float32))  # [B, n_items], a copy
-            if exclude_seen:
-                ranking.exclude(scores, [self.history.get(user) for user in batch])
-            index, values = ranking.top_k(scores, k)
-            all_idx[start : start + len(batch)] = index.numpy()
-            all_scores[start : start + len(batch)] = values.numpy()
-        return all_idx, all_scores
+        users = list(users)
+
+        def scores_of(part: slice) -> torch.Tensor:
+            # [b, n_items], a copy the ranking may overwrite
+            return torch.from_numpy(np.array(self.score(users[part]), dtype=np.float32))
+
+        def seen_of(part: slice) -> list[np.ndarray | None]:
+            return [self.history.get(user) for user in users[part]]
+
+        excluded = seen_of if exclude_seen else None
+        return ranking.ranked_in_chunks(len(users), k, scores_of, excluded, SCORE_CHUNK)
 
     def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         """Scores [len(histories), n_items] for explicit histories (catalogue indices, oldest first).

@@ -51,3 +51,20 @@ def test_numpy_wrapper_matches() -> None:
     index, values = ranking.top_k_numpy(scores, 2)
     assert index.tolist() == [[1, 2]]
     assert values.dtype == np.float32
+
+
+def test_chunked_ranking_equals_one_pass_and_excludes_each_rows_items() -> None:
+    rng = np.random.default_rng(1)
+    scores = torch.from_numpy(rng.integers(0, 4, size=(37, 12)).astype(np.float32))  # many ties
+    excluded = [rng.choice(12, size=row % 5, replace=False) for row in range(37)]
+    whole, whole_values = ranking.top_k(ranking.exclude(scores.clone(), excluded), 6)
+
+    def scores_of(part: slice) -> torch.Tensor:
+        return scores[part].clone()
+
+    index, values = ranking.ranked_in_chunks(37, 6, scores_of, lambda part: excluded[part], chunk=5)
+    np.testing.assert_array_equal(index, whole.numpy())
+    np.testing.assert_array_equal(values, whole_values.numpy())
+    for row in range(37):
+        listed = set(index[row][np.isfinite(values[row])].tolist())
+        assert not listed & set(excluded[row].tolist())

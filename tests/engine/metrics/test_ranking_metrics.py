@@ -13,8 +13,10 @@ from engine.metrics import (
     f1_at_k,
     hit_matrix,
     hit_rate_at_k,
+    hit_rate_of_rank,
     mrr_at_k,
     ndcg_at_k,
+    ndcg_of_rank,
     precision_at_k,
     recall_at_k,
 )
@@ -126,3 +128,8 @@ def test_bad_arguments() -> None:
         ndcg_at_k(np.array([1, 2]), TARGETS, 1)
     with pytest.raises(ValueError, match="cover"):
         ndcg_at_k(RANKED, [[1], [2]], 1)
+
+
+def test_single_target_metrics_of_a_rank() -> None:
+    np.testing.assert_array_equal(hit_rate_of_rank(np.array([1, 10, 11]), 10), [1, 1, 0])
+    np.testing.assert_allclose(ndcg_of_rank(np.array([1, 3, 11]), 10), [1.0, 0.5, 0.0])

@@ -187,22 +187,23 @@ def test_training_graph_holds_only_events_before_the_predicted_targets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The encoder's graph during training ends at a time cut, and only targets after it are predicted."""
-    import engine.training.trainer as trainer_module
+    import engine.training.data as data_module
+    from engine.training.data import prepare_training_data
 
     frames: list[pd.DataFrame] = []
-    real = trainer_module.graph_inputs_from_events
+    real = data_module.graph_inputs_from_events
 
     def recording(events: pd.DataFrame, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         frames.append(events)
         return real(events, *args, **kwargs)
 
-    monkeypatch.setattr(trainer_module, "graph_inputs_from_events", recording)
+    monkeypatch.setattr(data_module, "graph_inputs_from_events", recording)
     timeline = planted_timeline(PlantedConfig(users=30))
-    trainer = Trainer(SMALL, TrainConfig(epochs=1, progress=False, val_share=0.0, graph_share=0.5))
-    trainer.fit(timeline)
+    config = TrainConfig(epochs=1, progress=False, val_share=0.0, graph_share=0.5)
+    data = prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
     seconds = timeline.seconds()
     cut = float(np.quantile(seconds, 0.5))
-    assert trainer._graph_cut == pytest.approx(cut)
+    assert data.graph_cut == pytest.approx(cut)
     training_graph_events = frames[0]
     assert len(training_graph_events) < len(timeline)
     assert (training_graph_events["timestamp"] < pd.Timestamp(cut, unit="s", tz="UTC")).all()
