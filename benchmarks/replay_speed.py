@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import os
 import pstats
 import subprocess
@@ -49,6 +50,7 @@ from engine.data.load import load_events
 from engine.data.synthetic import SyntheticConfig, generate
 from engine.data.timeline import Timeline
 from engine.data.writer import save_events
+from engine.model.checkpoint import Checkpoint
 from engine.model.config import ModelConfig
 from engine.recommenders.gnn_checkpoint import build_checkpoint
 from engine.replay.model import load_replay_model
@@ -72,8 +74,12 @@ class Trained:
     events: int
     items: int
     edges: int
-    fit_s: float
+    fit_s: float  # NaN when kept from an earlier run
     megabytes: float
+
+    @property
+    def built(self) -> str:
+        return "kept from an earlier run" if math.isnan(self.fit_s) else f"{self.fit_s:.0f} s"
 
 
 def load_average() -> str:
@@ -130,18 +136,22 @@ def train(name: str, timeline: Timeline, path: Path, max_batches: int, threads: 
 
     config = TrainConfig(epochs=1, val_share=0.0, tokens_per_batch=16_384, progress=False, threads=threads)
     started = time.perf_counter()
-    with mock.patch.object(trainer_module, "length_batches", capped):
-        trained = Trainer(ModelConfig(), config).fit(timeline)
-    item_index = {item: i for i, item in enumerate(trained.vocab.items)}
-    checkpoint = build_checkpoint(timeline, trained, item_index)
-    fit_s = time.perf_counter() - started
-    checkpoint.save(path)
+    if path.exists():  # kept by an earlier run (--checkpoints): same data, same recipe
+        checkpoint = Checkpoint.load(path)
+        fit_s = float("nan")
+    else:
+        with mock.patch.object(trainer_module, "length_batches", capped):
+            trained = Trainer(ModelConfig(), config).fit(timeline)
+        item_index = {item: i for i, item in enumerate(trained.vocab.items)}
+        checkpoint = build_checkpoint(timeline, trained, item_index)
+        fit_s = time.perf_counter() - started
+        checkpoint.save(path)
     result = Trained(
-        name, path, len(timeline), len(item_index), int(checkpoint.graph.edge_index.shape[1]), fit_s,
-        path.stat().st_size / 1e6,
+        name, path, len(timeline), len(checkpoint.vocab.items), int(checkpoint.graph.edge_index.shape[1]),
+        fit_s, path.stat().st_size / 1e6,
     )  # fmt: skip
     print(f"checkpoint {name}: {result.events:,} events, {result.items:,} items, {result.edges:,} edges, "
-          f"{result.megabytes:.0f} MB, trained and built in {fit_s:.0f} s")  # fmt: skip
+          f"{result.megabytes:.0f} MB, trained and built: {result.built}")  # fmt: skip
     return result
 
 
@@ -264,7 +274,7 @@ def checkpoint_table(checkpoints: list[Trained], measured: Measured) -> list[str
     ]
     for t in checkpoints:
         lines.append(
-            f"| {t.name} | {t.events:,} | {t.items:,} | {t.edges:,} | {t.megabytes:.0f} MB | {t.fit_s:.0f} s "
+            f"| {t.name} | {t.events:,} | {t.items:,} | {t.edges:,} | {t.megabytes:.0f} MB | {t.built} "
             f"| {measured.per_step[t.name][0]:.2f} ms |"
         )
     return lines
@@ -277,6 +287,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, help="runs per timing, the minimum is kept (default 3)")
     parser.add_argument("--max-batches", type=int, default=2, help="training batches per checkpoint")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoints", type=Path, help="keep the checkpoints here; reuse those found")
     parser.add_argument("--profile", action="store_true", help="cProfile one long replay")
     parser.add_argument("--md", type=Path, help="results file (default benchmarks/results/replay_speed.md)")
     args = parser.parse_args()
@@ -305,7 +316,13 @@ def main() -> None:
         }
         del timeline
         checkpoints = [
-            train(name, data, folder / f"{name}.pt", args.max_batches, args.threads)
+            train(
+                name,
+                data,
+                (args.checkpoints or folder) / f"{name}_{users}u_{args.max_batches}b.pt",
+                args.max_batches,
+                args.threads,
+            )
             for name, data in subsets.items()
         ]
         del subsets
