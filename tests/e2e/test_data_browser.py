@@ -17,7 +17,7 @@ def test_data_page_renders_summary_and_charts(page, server: str, artifacts: Path
     charts = page.locator(".js-plotly-plot")
     charts.nth(2).wait_for()  # per-day, event types, per user: plotly draws after the page settles
     assert charts.count() == 3
-    assert page.locator(".js-plotly-plot .bars path").count() > 0  # the bars were drawn, not empty axes
+    page.locator(".js-plotly-plot .bars path").first.wait_for(state="attached")  # bars, not empty axes
     page.screenshot(path=str(artifacts / "data-page.png"), full_page=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +44,7 @@ def test_page_opens_without_errors(page, server: str, artifacts: Path, path: str
 def test_seed_example_shows_the_articles_numbers(page, server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{server}/seed")
     page.get_by_role("heading", name="Seed example", exact=True).wait_for(timeout=120_000)
-    body = page.locator("[data-testid=stMain]").inner_text()
+    main = page.locator("[data-testid=stMain]")
+    # the heading is drawn before the numbers below it: wait for each rather than read the page once
     for value in ("0.75", "0.55", "0.70"):
-        assert value in body
+        expect(main).to_contain_text(value, timeout=60_000)

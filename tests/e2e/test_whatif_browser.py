@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -67,13 +68,13 @@ def test_an_edit_in_the_editor_is_replayed_side_by_side(
     charts = page.locator(".js-plotly-plot")
     charts.nth(2).wait_for()  # drift overlay, list overlap, interest difference
     assert charts.count() == 3
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 4  # lines were drawn
+    page.locator(".js-plotly-plot .scatterlayer .trace").nth(3).wait_for(state="attached")  # lines drawn
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="First changed step")
     assert metric.inner_text().split()[-1] == str(EDITED_ROW)
     stability = page.locator('[data-testid="stMetric"]').filter(has_text="Stability")
     assert 0.0 <= float(stability.inner_text().split()[-1]) <= 1.0
-    assert page.get_by_text(f"Original · step {EDITED_ROW}").count() == 1
-    assert page.get_by_text(f"Edited · step {EDITED_ROW}").count() == 1
-    assert page.get_by_text(" · purchase · ").count() == 1  # the edited event, beside the original one
-    assert page.locator('[data-testid="stDataFrame"]').count() == 6  # editor, edits, 2 lists, movers
+    expect(page.get_by_text(f"Original · step {EDITED_ROW}")).to_have_count(1)
+    expect(page.get_by_text(f"Edited · step {EDITED_ROW}")).to_have_count(1)
+    expect(page.get_by_text(" · purchase · ")).to_have_count(1)  # the edited event, beside the original
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(6)  # editor, edits, 2 lists, movers
     page.screenshot(path=str(artifacts / "whatif.png"), full_page=True)
