@@ -4,7 +4,8 @@ The tail is the trainer's: the latest ``val_share`` of the training events by ti
 reads comes from before the tail or from its own user's earlier events: the item embeddings are
 computed on the graph of the events before the tail, the graph evidence (transitions, co-occurrence,
 popularity) is fitted on those events only, and the network's weights were trained on them. Two kinds
-of query, half the objective each, as the trainer's validation reads the tail:
+of query, each judged on its own (:func:`engine.recommenders.score_mix.mix_objective`), as the
+trainer's validation reads the tail both ways:
 
 - ``set``: a user active on both sides, from their state at the cut, to find every item they touch in
   the tail that is new to them and was in the catalogue before it (the ``time`` protocol);
@@ -33,7 +34,8 @@ from engine.training.trainer import TrainedModel
 
 log = logging.getLogger(__name__)
 MAX_CELLS = 6_000_000  # query x item cells held per part: ~100 MB for the four parts
-NEXT_SHARE = 0.5  # share of the objective (and of the cells) for next-item queries when both kinds exist
+NEXT_SHARE = 0.5  # share of the cells for next-item queries (set queries are few: users, not events)
+KINDS: tuple[str, ...] = ("set", "next")  # query kinds, in MixQueries.group order
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def _states_before(
 def mix_queries(
     tail: TailQueries, z: torch.Tensor, evidence: GraphEvidence, in_catalogue: np.ndarray
 ) -> MixQueries:
-    """Features [Q, P, n] (cosine, then the evidence parts), exclusions, targets and query weights."""
+    """Features [Q, P, n] (cosine, then the evidence parts), exclusions, targets and query kinds."""
     n = z.shape[0]
     Q = len(tail.histories)
     cosine = InterestModel.scores(tail.states, z).cpu()  # [Q, n]
@@ -169,25 +171,19 @@ def mix_queries(
     for q, (history, items) in enumerate(zip(tail.histories, tail.targets, strict=True)):
         excluded[q, torch.from_numpy(history)] = True
         targets[q, torch.from_numpy(items)] = True
-    weight = np.zeros(Q)
-    kinds = [k for k in ("set", "next") if (tail.kind == k).any()]
-    for k in kinds:
-        mask = tail.kind == k
-        weight[mask] = 1.0 / (len(kinds) * mask.sum())
-    return MixQueries(features.float(), excluded, targets, torch.from_numpy(weight).float())
+    kinds = [k for k in KINDS if (tail.kind == k).any()]  # groups 0.. in KINDS order, empty kinds left out
+    group = np.array([kinds.index(kind) for kind in tail.kind], dtype=np.int64)
+    return MixQueries(features.float(), excluded, targets, torch.from_numpy(group))
 
 
-def fit_score_mix(
-    train: Timeline, trained: TrainedModel, parts: tuple[str, ...] = MIX_PARTS
-) -> tuple[ScoreMix, dict[str, float]]:
-    """Fit the mixing weights of ``parts`` for ``trained`` on the validation tail of ``train`` (the
-    events it was fitted on). Returns the mix and the tail's NDCG@k for the plain cosine and for the
-    mix; the plain cosine when there is no tail or no part beside the state."""
+def validation_queries(train: Timeline, trained: TrainedModel) -> tuple[MixQueries, TailQueries] | None:
+    """The tail's queries for ``trained`` (fitted on ``train``), their features read from before the
+    tail only (see the module docstring); None without a tail."""
     cfg = trained.train_config
     seconds = train.seconds()
     cut = tail_cut(seconds, cfg.val_share)
-    if cut is None or not set(parts) - {"state"}:
-        return ScoreMix(), {}
+    if cut is None:
+        return None
     vocab = trained.vocab
     item_rows = {item: i for i, item in enumerate(vocab.items)}
     n = len(vocab.items)
@@ -203,22 +199,34 @@ def fit_score_mix(
     ).to(device)
     model.eval()
     with torch.no_grad():
-        z = model.item_embeddings(graph)  # [n, d]
+        z = model.item_embeddings(graph)  # [n, d]: the graph of the events before the tail
     everything = UserSequences.from_events(train.events, seconds, item_rows)
     most = max(MAX_CELLS // max(n, 1), 2)
     budget = (int(most * (1 - NEXT_SHARE)), int(most * NEXT_SHARE))
     tail = tail_queries(model, z, everything, cut, in_catalogue, trained.time_origin, budget, cfg.seed)
     if not len(tail.histories):
+        return None
+    return mix_queries(tail, z, evidence, in_catalogue), tail
+
+
+def fit_score_mix(
+    train: Timeline, trained: TrainedModel, parts: tuple[str, ...] = MIX_PARTS
+) -> tuple[ScoreMix, dict[str, float]]:
+    """Fit the mixing weights of ``parts`` for ``trained`` on the validation tail of ``train`` (the
+    events it was fitted on). Returns the mix and the tail's NDCG@k for the plain cosine and for the
+    mix; the plain cosine when there is no tail or no part beside the state."""
+    found = validation_queries(train, trained) if set(parts) - {"state"} else None
+    if found is None:
         return ScoreMix(), {}
-    queries = mix_queries(tail, z, evidence, in_catalogue)
-    k = cfg.val_k
-    plain = fit_mix(queries, k, parts=())[1]
-    mix, mixed = fit_mix(queries, k, parts)
-    log.info(
-        "score mix on the validation tail: NDCG@%d %.4f (cosine alone %.4f), weights %s",
-        k,
-        mixed,
-        plain,
-        mix.weights,
-    )
-    return mix, {"tail_ndcg_state": plain, "tail_ndcg_mix": mixed, "tail_queries": float(len(queries))}
+    queries, tail = found
+    k = trained.train_config.val_k
+    mix, fit = fit_mix(queries, k, parts)
+    kinds = [k for k in KINDS if (tail.kind == k).any()]
+    report = {"tail_objective": fit.objective, "tail_queries": float(len(queries))}
+    for i, kind in enumerate(kinds):
+        report[f"tail_{kind}_queries"] = float((tail.kind == kind).sum())
+        report[f"tail_{kind}_ndcg_mix"] = fit.mix_ndcg[i]
+        report[f"tail_{kind}_ndcg_state"] = fit.state_ndcg[i]
+        report[f"tail_{kind}_ndcg_best_part"] = fit.reference_ndcg[i]
+    log.info("score mix %s; tail %s", mix.weights, report)
+    return mix, report
