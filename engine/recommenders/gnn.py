@@ -36,6 +36,7 @@ from engine.recommenders.score_mix import MIX_PARTS, ScoreMix
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.mix_tail import fit_score_mix
+from engine.training.refit import refit
 from engine.training.trainer import Trainer, TrainProgress
 
 _NO_HISTORY = np.empty(0, dtype=np.int64)
@@ -66,6 +67,7 @@ class GNNRecommender(Recommender):
         seed: int | None = None,
         device: str | None = None,
         score_parts: tuple[str, ...] = MIX_PARTS,
+        refit: bool = False,
     ) -> None:
         """``seed``/``device`` (the registry's keywords) override those of ``train_config``."""
         super().__init__()
@@ -78,6 +80,7 @@ class GNNRecommender(Recommender):
         self.train_config = train_config
         self.graph_config = graph_config
         self.score_parts = score_parts
+        self.refit = refit  # train again on every event for the epochs the tail chose (engine.training.refit)
         self.mix = ScoreMix()  # the checkpoint's weights, read by observe
         self.mix_report: dict[str, float] = {}  # the validation tail's NDCG with and without the mix
         self.evidence: GraphEvidence | None = None  # over the catalogue, when the mix reads any
@@ -100,6 +103,8 @@ class GNNRecommender(Recommender):
             train, resume_path
         )
         mix, self.mix_report = fit_score_mix(train, trained, self.score_parts)
+        if self.refit:
+            trained = refit(train, trained, self.graph_config, self.on_progress)
         self.checkpoint = build_checkpoint(train, trained, self.item_index, mix.to_state())
         self.observe(train)
         return self
