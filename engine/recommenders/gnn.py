@@ -47,7 +47,9 @@ class GNNRecommender(Recommender):
     """Recommender interface over the interest model.
 
     ``fit(train)`` trains on ``train`` only, fits the score's mixing weights on its validation tail,
-    embeds the catalogue once and replays every training user; ``score(users)`` is the weighted sum of
+    trains again on every event for the epochs the tail chose (``refit``; measured on validation splits
+    of the training parts: ml-100k loo +2%, time +15%, synthetic time +1% NDCG@20), embeds the
+    catalogue once and replays every training user; ``score(users)`` is the weighted sum of
     the cosine of each user's state with every item embedding and the graph evidence read from the
     user's history (cold users: recent popularity). ``score_parts`` limits the parts the mix may use
     (``("state",)``: the plain cosine, for ablations). ``observe(events)`` re-targets a trained model to
@@ -67,7 +69,7 @@ class GNNRecommender(Recommender):
         seed: int | None = None,
         device: str | None = None,
         score_parts: tuple[str, ...] = MIX_PARTS,
-        refit: bool = False,
+        refit: bool = True,
     ) -> None:
         """``seed``/``device`` (the registry's keywords) override those of ``train_config``."""
         super().__init__()
