@@ -27,7 +27,7 @@ from torch import Tensor
 from engine.recommenders.evidence import EVIDENCE_PARTS
 
 MIX_PARTS: tuple[str, ...] = ("state", *EVIDENCE_PARTS)
-GRID = tuple(float(v) for v in 10.0 ** np.linspace(-2.0, 1.0, 13))  # relative to the largest weight
+GRID = tuple(float(v) for v in 10.0 ** np.linspace(-2.0, 1.0, 13))  # evidence weights, the state at 1
 SWEEPS = 3  # coordinate sweeps: the search settles after two on every tail tried
 
 
@@ -176,9 +176,9 @@ def cross_entropy_weights(queries: MixQueries, share: Tensor | None = None, step
 def coordinate_search(
     objective: Callable[[Tensor], float], start: Tensor, searched: list[int]
 ) -> tuple[Tensor, float]:
-    """From ``start`` [P] (scaled to largest weight 1), each searched weight in turn takes the best of 0
-    and the grid, the others held, for up to ``SWEEPS`` sweeps; a move must raise the objective."""
-    weights = start / start.max()
+    """From ``start`` [P], each searched weight in turn takes the best of 0 and the grid, the others
+    held, for up to ``SWEEPS`` sweeps; a move must raise the objective."""
+    weights = start.clone()
     best = objective(weights)
     for _ in range(SWEEPS):
         moved = False
@@ -199,8 +199,10 @@ def coordinate_search(
 def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS) -> tuple[ScoreMix, MixFit]:
     """Weights of ``parts`` (the others stay 0) that maximise :func:`mix_objective` on the queries.
 
-    Starts from the plain cosine and from the minima of the softmax cross-entropy with the kinds
-    weighing 1:3, 1:1 and 3:1 (:func:`cross_entropy_weights`, a smooth stand-in for NDCG that sees
+    On the common scale the state keeps weight 1 and each evidence part takes 0 or a grid value in
+    [0.01, 10]: the memory always takes part in the score (replay and what-if read its path). Starts
+    from the plain cosine and from the minima of the softmax cross-entropy with the kinds weighing 1:3,
+    1:1 and 3:1 (:func:`cross_entropy_weights`, a smooth stand-in for NDCG that sees
     every part at once), each refined by :func:`coordinate_search`; the best wins. A move is kept only
     when it raises the objective, so the mix never reads the tail worse than the cosine alone.
     """
@@ -215,7 +217,8 @@ def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS
     def objective(weights: Tensor) -> float:
         return mix_objective(common, weights, k, reference)
 
-    searched = [MIX_PARTS.index(p) for p in parts]
+    # the state always takes part (replay and what-if read the memory's path): only evidence is searched
+    searched = [MIX_PARTS.index(p) for p in parts if p != "state"]
     plain = torch.zeros(len(MIX_PARTS))
     plain[0] = 1.0
     weights, best = coordinate_search(objective, plain, searched)
@@ -226,7 +229,9 @@ def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS
         share = torch.tensor([lead, 1.0 - lead]) if common.groups == 2 else None
         start = torch.zeros(len(MIX_PARTS))
         start[used] = cross_entropy_weights(subset, share)
-        if start.max() > 0:
+        if start[0] > 0:
+            start = (start / start[0]).clamp(max=GRID[-1])  # state 1, evidence within the grid's range
+            start[start < GRID[0]] = 0.0
             other, score = coordinate_search(objective, start, searched)
             if score > best:
                 weights, best = other, score
@@ -237,6 +242,6 @@ def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS
         reference.tolist(),
     )
     raw = weights / scale
-    raw = raw / raw[0] if raw[0] > 0 else raw / raw.max()  # the state keeps weight 1 when it is used
+    raw = raw / raw[0]  # the state keeps weight 1
     mix = ScoreMix({name: float(raw[i]) for i, name in enumerate(MIX_PARTS) if raw[i] > 0})
     return mix, fit
