@@ -174,7 +174,9 @@ def step_views() -> None:
     st.subheader("Why these items", divider="gray")
     st.caption(
         "Each score splits exactly into the memory of the whole timeline, one part per recent event "
-        "(weighted by its attention) and a bias; a graph edge α shows where the event's item links to it."
+        "(weighted by its attention), a bias, and the graph evidence of the training events: what "
+        "followed the last item, co-occurrence with the recent items, recent popularity; a graph edge α "
+        "shows where the source item links to the listed one."
     )
     explain = trace.explanations[trace.explanations["step"] == step]
     top10 = listed.head(10)

@@ -84,6 +84,9 @@ class Checkpoint:
     # earlier events only), so a replay step reads the trend as of its own time
     trend_bounds: np.ndarray | None = None  # [B] unix seconds
     trend_levels: np.ndarray | None = None  # [B, n_items]
+    # weights of the score's parts (engine.recommenders.score_mix), fitted on the validation tail;
+    # empty = the plain state cosine
+    score_mix: dict[str, float] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> None:
         payload = {
@@ -116,6 +119,7 @@ class Checkpoint:
             "baselines": {name: dict(state) for name, state in self.baselines.items()},
             "trend_bounds": _tensor_or_empty(self.trend_bounds),
             "trend_levels": _tensor_or_empty(self.trend_levels),
+            "score_mix": {name: float(weight) for name, weight in self.score_mix.items()},
         }
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
@@ -173,6 +177,7 @@ class Checkpoint:
             baselines={name: dict(state) for name, state in payload["baselines"].items()},
             trend_bounds=_array_or_none(payload["trend_bounds"]),
             trend_levels=_array_or_none(payload["trend_levels"]),
+            score_mix={str(k): float(v) for k, v in payload.get("score_mix", {}).items()},
         )
 
     def check_same_data(self, timeline: Timeline, path: str | Path | None = None) -> None:

@@ -1,4 +1,7 @@
-"""The GNN recommender: interest-graph item embeddings + per-user temporal memory, scored by cosine.
+"""The GNN recommender: interest-graph item embeddings + per-user temporal memory, scored by a sum of
+named parts: the cosine of the user's state with each item, plus the graph evidence of the training
+events (directed transitions from the last item, co-occurrence with the recent items, recent popularity),
+mixed with weights fitted on the validation tail (:mod:`engine.recommenders.score_mix`).
 
 Item embeddings are computed once per fit (or per checkpoint and catalogue); a user's state comes from
 replaying that user's events through the memory from a fresh start, so one new event costs one memory
@@ -26,21 +29,31 @@ from engine.model.new_items import embed_new_items
 from engine.model.sequences import UserSequences
 from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
+from engine.recommenders.evidence import GraphEvidence
 from engine.recommenders.gnn_checkpoint import build_checkpoint
 from engine.recommenders.popularity import recent_popularity
+from engine.recommenders.score_mix import MIX_PARTS, ScoreMix
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
+from engine.training.mix_tail import fit_score_mix
+from engine.training.refit import refit
 from engine.training.trainer import Trainer, TrainProgress
 
+_NO_HISTORY = np.empty(0, dtype=np.int64)
 TREND_CHUNK = 256  # users scored per step: a few [256, n_items] float temporaries at most
 
 
 class GNNRecommender(Recommender):
     """Recommender interface over the interest model.
 
-    ``fit(train)`` trains on ``train`` only, embeds the catalogue once and replays every training user;
-    ``score(users)`` is the cosine of each user's state with every item embedding (cold users: recent
-    popularity). ``observe(events)`` re-targets a trained model to other events (the ``recommend``
+    ``fit(train)`` trains on ``train`` only, fits the score's mixing weights on its validation tail,
+    trains again on every event for the epochs the tail chose (``refit``; measured on validation splits
+    of the training parts: ml-100k loo +2%, time +15%, synthetic time +1% NDCG@20), embeds the
+    catalogue once and replays every training user; ``score(users)`` is the weighted sum of
+    the cosine of each user's state with every item embedding and the graph evidence read from the
+    user's history (cold users: recent popularity). ``score_parts`` limits the parts the mix may use
+    (``("state",)``: the plain cosine, for ablations). ``observe(events)`` re-targets a trained model to
+    other events (the ``recommend``
     command): the catalogue grows by their new items (embedded from text and category), and their users
     are replayed with fresh memories.
     """
@@ -55,6 +68,8 @@ class GNNRecommender(Recommender):
         *,
         seed: int | None = None,
         device: str | None = None,
+        score_parts: tuple[str, ...] = MIX_PARTS,
+        refit: bool = True,
     ) -> None:
         """``seed``/``device`` (the registry's keywords) override those of ``train_config``."""
         super().__init__()
@@ -66,6 +81,11 @@ class GNNRecommender(Recommender):
             train_config = replace(train_config, device=device)
         self.train_config = train_config
         self.graph_config = graph_config
+        self.score_parts = score_parts
+        self.refit = refit  # train again on every event for the epochs the tail chose (engine.training.refit)
+        self.mix = ScoreMix()  # the checkpoint's weights, read by observe
+        self.mix_report: dict[str, float] = {}  # the validation tail's NDCG with and without the mix
+        self.evidence: GraphEvidence | None = None  # over the catalogue, when the mix reads any
         self.on_progress: Callable[[TrainProgress], None] | None = None  # per batch / epoch while fitting
         self.checkpoint: Checkpoint | None = None
         self.item_embeddings = torch.empty(0)  # [n_items, d] in catalogue order: what the memory reads
@@ -84,7 +104,10 @@ class GNNRecommender(Recommender):
         trained = Trainer(self.model_config, self.train_config, self.graph_config, self.on_progress).fit(
             train, resume_path
         )
-        self.checkpoint = build_checkpoint(train, trained, self.item_index)
+        mix, self.mix_report = fit_score_mix(train, trained, self.score_parts)
+        if self.refit:
+            trained = refit(train, trained, self.graph_config, self.on_progress)
+        self.checkpoint = build_checkpoint(train, trained, self.item_index, mix.to_state())
         self.observe(train)
         return self
 
@@ -123,6 +146,13 @@ class GNNRecommender(Recommender):
         self.cold_scores = (
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
+        self.mix = ScoreMix.from_state(ckpt.score_mix)
+        self.evidence = None
+        if self.mix.uses_evidence:
+            positions = np.array([self.item_index[item] for item in ckpt.vocab.items], dtype=np.int64)
+            self.evidence = GraphEvidence.from_snapshots(ckpt.baselines, len(ckpt.vocab.items)).reindex(
+                positions, self.n_items
+            )
         return self
 
     def replay(self, events: Timeline) -> dict[str, np.ndarray]:
@@ -150,8 +180,16 @@ class GNNRecommender(Recommender):
                 else:  # each user at the trend of their own last event
                     levels = self.trend_levels[self.user_snapshot[part]]  # [b, n_items]
                     scores = model.cosine(self.states[part], self.item_embeddings, levels)
-            out[known_rows[start : start + TREND_CHUNK]] = scores.cpu().numpy()
+            out_rows = known_rows[start : start + TREND_CHUNK]
+            out[out_rows] = self._mixed(scores.cpu(), [users[r] for r in out_rows]).numpy()
         return out
+
+    def _mixed(self, cosine: torch.Tensor, users: Sequence[str]) -> torch.Tensor:
+        """The mix of the cosine [b, n] with the evidence parts of these users' histories."""
+        if self.evidence is None:
+            return self.mix.weight("state") * cosine if self.mix.weight("state") != 1.0 else cosine
+        parts = self.evidence.parts([self.history.get(str(user), _NO_HISTORY) for user in users])
+        return self.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()})
 
     # -- internals -------------------------------------------------------------------------------
     def _require(self) -> Checkpoint:

@@ -44,7 +44,12 @@ def catalogue_facts(
     )
 
 
-def build_checkpoint(train: Timeline, trained: TrainedModel, item_index: dict[str, int]) -> Checkpoint:
+def build_checkpoint(
+    train: Timeline,
+    trained: TrainedModel,
+    item_index: dict[str, int],
+    score_mix: dict[str, float] | None = None,
+) -> Checkpoint:
     model = trained.model
     with torch.no_grad():
         z = model.item_embeddings(trained.graph)
@@ -77,4 +82,5 @@ def build_checkpoint(train: Timeline, trained: TrainedModel, item_index: dict[st
         baselines=baselines,
         trend_bounds=None if trend is None else trend.boundaries,
         trend_levels=None if trend is None else trend.levels,
+        score_mix=dict(score_mix or {}),
     )

@@ -7,7 +7,7 @@ comes from the checkpoint, per-user training histories are not kept (replay read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +31,8 @@ def _csr(matrix: sp.csr_matrix) -> dict[str, Tensor]:
     }
 
 
-def _from_csr(state: dict[str, Tensor], n_items: int) -> sp.csr_matrix:
+def csr_from_state(state: Mapping[str, Tensor], n_items: int) -> sp.csr_matrix:
+    """A square CSR matrix [n_items, n_items] from a snapshot's ``indptr``/``indices``/``data``."""
     return sp.csr_matrix(
         (state["data"].cpu().numpy(), state["indices"].cpu().numpy(), state["indptr"].cpu().numpy()),
         shape=(n_items, n_items),
@@ -64,12 +65,12 @@ def restore(name: str, state: dict[str, Tensor], catalogue: Sequence[str]) -> Re
         model = pop
     elif name == "SeqMarkov":
         markov = SeqMarkov()
-        markov.transitions = _from_csr(state, n)
+        markov.transitions = csr_from_state(state, n)
         markov.cold_scores = state["cold"].cpu().numpy()
         model = markov
     elif name == "ItemKNN":
         knn = ItemKNN(ItemKNNConfig(neighbours=int(state["neighbours"]), recent=int(state["recent"])))
-        knn.similarity = _from_csr(state, n)
+        knn.similarity = csr_from_state(state, n)
         knn.cold_scores = state["cold"].cpu().numpy()
         model = knn
     else:

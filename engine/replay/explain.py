@@ -1,17 +1,20 @@
-r"""Why an item is listed: its score split into the state's additive parts.
+r"""Why an item is listed: its score split into additive parts.
 
-The state is :math:`u = W_h h + \sum_j \alpha_j W_v v_j + b` (``UserMemory.readout_parts``) and the
-score is the cosine :math:`\cos(u, z'_i) = u \cdot \hat z'_i / \lVert u \rVert` (with :math:`z'_i` the
-item embedding at its trend when the model reads one), so each part contributes
-:math:`p \cdot \hat z'_i / \lVert u \rVert` and the parts sum to the score exactly: ``memory`` (the
-recurrent summary of every event so far), one ``event`` part per event in the attention window, and
-``bias``.
+The score is :math:`w_{\mathrm{state}} \cos(u, z'_i)` plus the weighted graph evidence
+(:mod:`engine.recommenders.score_mix`). The state is :math:`u = W_h h + \sum_j \alpha_j W_v v_j + b`
+(``UserMemory.readout_parts``) and the cosine is :math:`u \cdot \hat z'_i / \lVert u \rVert` (with
+:math:`z'_i` the item embedding at its trend when the model reads one), so each state part contributes
+:math:`w_{\mathrm{state}}\, p \cdot \hat z'_i / \lVert u \rVert`. The parts sum to the score exactly:
+``memory`` (the recurrent summary of every event so far), one ``event`` part per event in the attention
+window, ``bias``, and the evidence the mix uses: ``transition`` (what followed the last item in
+training), ``cooccurrence`` (items co-occurring with the recent ones) and ``popularity`` (recent
+popularity).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,29 +27,52 @@ from engine.replay.path import MemoryPath
 VERBS = {"view": "viewed", "like": "liked", "cart": "carted", "purchase": "bought"}
 
 
+EVIDENCE_TEXT = {
+    "transition": "often next after",
+    "cooccurrence": "co-occurs with your recent items, most with",
+    "popularity": "popular lately",
+}
+
+
 @dataclass(frozen=True)
 class ScoreParts:
-    """Contributions to the listed items' scores: ``memory``/``bias`` [L, K], ``events`` [L, R, K]."""
+    """Contributions to the listed items' scores: ``memory``/``bias`` [L, K], ``events`` [L, R, K] (the
+    state's, times its weight) and ``evidence`` {name: [L, K]} (weighted, the parts the mix uses)."""
 
     memory: np.ndarray
     events: np.ndarray
     bias: np.ndarray
+    evidence: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def total(self) -> np.ndarray:
+        """The sum of every part [L, K]: the score wherever an item is listed."""
+        out = self.memory + self.events.sum(1) + self.bias
+        for values in self.evidence.values():
+            out = out + values
+        return out
 
 
 @torch.no_grad()
-def score_parts(model: ReplayModel, path: MemoryPath, items: np.ndarray, levels: Tensor | None) -> ScoreParts:
-    """Parts of each listed item's score; ``items`` [L, K] catalogue rows (-1 where nothing is listed)."""
+def score_parts(
+    model: ReplayModel,
+    path: MemoryPath,
+    items: np.ndarray,
+    levels: Tensor | None,
+    evidence: dict[str, np.ndarray] | None = None,
+) -> ScoreParts:
+    """Parts of each listed item's score; ``items`` [L, K] catalogue rows (-1 where nothing is listed),
+    ``evidence`` the weighted evidence parts of those items (``StepLists.evidence``)."""
     net = model.checkpoint.model
     rows = torch.from_numpy(np.maximum(items, 0)).to(model.device)  # [L, K]
     z = model.checkpoint.item_embeddings[rows]  # [L, K, d]
     if levels is not None and net.trend_direction is not None:
         z = z + levels.gather(1, rows).unsqueeze(-1) * net.trend_direction
     z_hat = torch.nn.functional.normalize(z, dim=-1)  # [L, K, d]
-    norm = path.u.norm(dim=-1).clamp_min(1e-12)[:, None]  # [L, 1]
-    memory = torch.einsum("ld,lkd->lk", path.memory, z_hat) / norm
-    events = torch.einsum("lrd,lkd->lrk", path.events, z_hat) / norm[:, :, None]
-    bias = torch.einsum("d,lkd->lk", path.bias, z_hat) / norm
-    return ScoreParts(memory.cpu().numpy(), events.cpu().numpy(), bias.cpu().numpy())
+    scale = model.mix.weight("state") / path.u.norm(dim=-1).clamp_min(1e-12)[:, None]  # [L, 1]
+    memory = torch.einsum("ld,lkd->lk", path.memory, z_hat) * scale
+    events = torch.einsum("lrd,lkd->lrk", path.events, z_hat) * scale[:, :, None]
+    bias = torch.einsum("d,lkd->lk", path.bias, z_hat) * scale
+    return ScoreParts(memory.cpu().numpy(), events.cpu().numpy(), bias.cpu().numpy(), dict(evidence or {}))
 
 
 def explanation_table(
@@ -60,7 +86,8 @@ def explanation_table(
     item_names: np.ndarray,
 ) -> pd.DataFrame:
     """One row per (step, rank, part): contribution, share of the score, the encoder edge's α from the
-    event's item to the listed item where the graph has one, and a one-line text."""
+    source item (the event's; the last item for ``transition``; the recent item most similar to the
+    listed one for ``cooccurrence``) to the listed item where the graph has one, and a one-line text."""
     L, K = items.shape
     R = path.alpha.shape[1]
     alpha = path.alpha.cpu().numpy()  # [L, R]
@@ -77,6 +104,22 @@ def explanation_table(
                     "item": items[listed],
                     "part": part,
                     "source_step": -1,
+                    "contribution": values[listed],
+                    "score": scores[listed],
+                    "slot_alpha": np.nan,
+                }
+            )
+        )
+    for part, values in parts.evidence.items():
+        sources = _evidence_sources(model, path, items, part)  # [L, K]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "step": step_grid[listed],
+                    "rank": rank_grid[listed] + 1,
+                    "item": items[listed],
+                    "part": part,
+                    "source_step": sources[listed],
                     "contribution": values[listed],
                     "score": scores[listed],
                     "slot_alpha": np.nan,
@@ -101,16 +144,16 @@ def explanation_table(
     )
     table = pd.concat(frames, ignore_index=True).sort_values(["step", "rank", "source_step"], kind="stable")
     source = table["source_step"].to_numpy()
-    is_event = source >= 0
+    has_source = source >= 0
     table["item_id"] = np.asarray(model.catalogue, dtype=object)[table["item"].to_numpy(dtype=np.int64)]
     table["source_item"] = pd.Series(
-        np.where(is_event, item_ids[np.maximum(source, 0)], None), index=table.index
+        np.where(has_source, item_ids[np.maximum(source, 0)], None), index=table.index
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         table["share"] = table["contribution"] / table["score"]
     src_rows = path.rows[np.maximum(source, 0)]
-    table["path_alpha"] = np.where(is_event, _edge_alpha(model, src_rows, table["item"].to_numpy()), np.nan)
-    table["text"] = _texts(table, event_types, item_names, is_event)
+    table["path_alpha"] = np.where(has_source, _edge_alpha(model, src_rows, table["item"].to_numpy()), np.nan)
+    table["text"] = _texts(table, event_types, item_names, model.mix.weight("transition"))
     return table[
         [
             "step",
@@ -148,28 +191,71 @@ def _edge_alpha(model: ReplayModel, sources: np.ndarray, targets: np.ndarray) ->
     return out
 
 
+def _evidence_sources(model: ReplayModel, path: MemoryPath, items: np.ndarray, part: str) -> np.ndarray:
+    """The step whose item an evidence part of each listed item comes from, [L, K] (-1: none).
+
+    ``transition``: the last known event up to the step; ``cooccurrence``: among the recent distinct
+    known items the part reads, the one most similar to the listed item (its latest step).
+    """
+    L, K = items.shape
+    out = np.full((L, K), -1, dtype=np.int64)
+    evidence = model.evidence
+    if evidence is None or part == "popularity":
+        return out
+    latest: dict[int, int] = {}  # known item -> its latest step so far
+    last_known = -1
+    for t in range(L):
+        if path.known[t]:
+            latest.pop(int(path.rows[t]), None)
+            latest[int(path.rows[t])] = t  # dict order = recency order, newest last
+            last_known = t
+        if part == "transition":
+            out[t] = last_known
+            continue
+        recent = list(latest)[::-1][: evidence.recent]  # most recent first
+        if not recent:
+            continue
+        listed = np.maximum(items[t], 0)
+        similarity = evidence.similarity[recent][:, listed].toarray()  # [r, K]
+        best = similarity.argmax(0)  # [K]
+        found = similarity.max(0) > 0
+        out[t, found] = np.array([latest[recent[b]] for b in best])[found]
+    return out
+
+
 def _texts(
-    table: pd.DataFrame, event_types: np.ndarray, item_names: np.ndarray, is_event: np.ndarray
+    table: pd.DataFrame, event_types: np.ndarray, item_names: np.ndarray, transition_weight: float
 ) -> list[str]:
     # plain Python values: formatting numpy scalars row by row is several times slower
     columns = (
-        table[c].to_numpy().tolist() for c in ("part", "source_step", "share", "slot_alpha", "path_alpha")
+        table[c].to_numpy().tolist()
+        for c in ("part", "source_step", "contribution", "share", "slot_alpha", "path_alpha")
     )
     # "carted X (attention 0.41; " per (event, attention): the K listed items of a step share it
     heads: dict[tuple[int, float], str] = {}
     texts = []
-    for event, part, source, share, slot_alpha, path_alpha in zip(is_event.tolist(), *columns, strict=True):
+    for part, source, contribution, share, slot_alpha, path_alpha in zip(*columns, strict=True):
         of_score = f"{share:.0%} of this score" if math.isfinite(share) else "of a zero score"
-        if not event:
+        edge = f"; graph edge α {path_alpha:.2f})" if math.isfinite(path_alpha) else ")"
+        if part == "event":
+            head = heads.get((source, slot_alpha))
+            if head is None:
+                verb = VERBS.get(str(event_types[source]), str(event_types[source]))
+                head = f"{verb} {item_names[source]} (attention {slot_alpha:.2f}; "
+                heads[(source, slot_alpha)] = head
+            texts.append(f"{head}{of_score}{edge}")
+        elif part in ("memory", "bias"):
             what = "long-term memory of the whole timeline" if part == "memory" else "model bias"
             texts.append(f"{what} ({of_score})")
-            continue
-        head = heads.get((source, slot_alpha))
-        if head is None:
-            verb = VERBS.get(str(event_types[source]), str(event_types[source]))
-            head = heads[(source, slot_alpha)] = f"{verb} {item_names[source]} (attention {slot_alpha:.2f}; "
-        if math.isfinite(path_alpha):
-            texts.append(f"{head}{of_score}; graph edge α {path_alpha:.2f})")
+        elif part == "popularity" or source < 0:
+            what = EVIDENCE_TEXT["popularity"] if part == "popularity" else f"no {part}"
+            texts.append(f"{what} ({of_score})")
+        elif part == "transition":
+            followed = contribution / transition_weight if transition_weight > 0 else math.nan
+            texts.append(
+                f"{EVIDENCE_TEXT[part]} {item_names[source]} "
+                f"({followed:.0%} of what followed it in training; {of_score}{edge}"
+            )
         else:
-            texts.append(f"{head}{of_score})")
+            texts.append(f"{EVIDENCE_TEXT[part]} {item_names[source]} ({of_score}{edge}")
     return texts

@@ -1,5 +1,7 @@
 """The lists made at each step of a replay, and where the next real event ranks in them.
 
+The score at step t is the model's mix (:mod:`engine.recommenders.score_mix`): the weighted state cosine
+plus the weighted graph evidence read from the prefix of known items up to t (never a later event).
 At step t (after event t, before event t+1) a list may hold neither an item the user touched up to t nor
 an item first seen after t: the catalogue as of t. Ranking, exclusion and ties go through
 :mod:`engine.ranking`, the one path every list of the product takes.
@@ -7,7 +9,7 @@ an item first seen after t: the catalogue as of t. Ranking, exclusion and ties g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -23,7 +25,8 @@ class StepLists:
     """Per step: the model's top-K (``items``/``scores`` [L, K], -1 / -inf where fewer may be listed),
     the next event's full-catalogue rank for the model (``rank``) and each baseline (``baseline_rank``),
     0 where the step is not judged (``judged`` false: last step, next item unknown, already touched or
-    not yet in the catalogue)."""
+    not yet in the catalogue); ``evidence`` the weighted evidence parts of each listed item's score
+    (name -> [L, K], only the parts the mix uses)."""
 
     items: np.ndarray  # [L, K] int64
     scores: np.ndarray  # [L, K] float32
@@ -31,6 +34,20 @@ class StepLists:
     rank: np.ndarray  # [L] int64
     baseline_rank: dict[str, np.ndarray]  # name -> [L] int64
     levels: Tensor | None  # [L, n_items] trend level each step read, None without a trend
+    evidence: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [L, K] float32
+
+
+def mixed_scores(
+    model: ReplayModel, cosine: Tensor, prefixes: list[np.ndarray]
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The score [b, n] of states with cosine [b, n] after ``prefixes``, and its weighted evidence parts."""
+    if model.evidence is None:
+        weight = model.mix.weight("state")
+        return (cosine if weight == 1.0 else weight * cosine), {}
+    raw = {name: torch.from_numpy(v).to(cosine.device) for name, v in model.evidence.parts(prefixes).items()}
+    weighted = model.mix.weighted(cosine, raw)
+    score = torch.stack(list(weighted.values())).sum(0)
+    return score, {name: part for name, part in weighted.items() if name != "state"}
 
 
 def judged_steps(model: ReplayModel, rows: np.ndarray, known: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -89,16 +106,21 @@ def step_lists(
     scores = np.full((L, K), -np.inf, dtype=np.float32)
     rank = np.zeros(L, dtype=np.int64)
     baseline_rank = {name: np.zeros(L, dtype=np.int64) for name in model.baselines}
+    evidence: dict[str, np.ndarray] = {}
     for lo in range(0, L, chunk):
         hi = min(lo + chunk, L)
         part = slice(lo, hi)
         prefixes = [rows[: t + 1][known[: t + 1]] for t in range(lo, hi)]  # touched up to each step
         future = first_seen[None, :] > torch.from_numpy(seconds[part]).to(model.device)[:, None]  # [b, n]
         level = None if levels is None else levels[part]
-        s = net.cosine(u[part], z, level)  # [b, n]
+        s, parts = mixed_scores(model, net.cosine(u[part], z, level), prefixes)  # [b, n]
         s = exclude(s.masked_fill(future, -torch.inf), prefixes)
         index, values = top_k(s, K)
         items[part], scores[part] = index.cpu().numpy(), values.cpu().numpy()
+        for name, values_n in parts.items():
+            evidence.setdefault(name, np.zeros((L, K), dtype=np.float32))[part] = (
+                values_n.gather(1, index).cpu().numpy()
+            )
         # ranks are read only where the step is judged (0 elsewhere): rank those rows alone, for the
         # model and the baselines (rows are independent, so the ranks are the same as ranking all)
         mine = np.flatnonzero(judged[part])  # [j] rows of this chunk
@@ -116,4 +138,6 @@ def step_lists(
     rank[~judged] = 0
     for ranks in baseline_rank.values():
         ranks[~judged] = 0
-    return StepLists(items, scores, judged, rank, baseline_rank, levels)
+    for values_lk in evidence.values():
+        values_lk[items < 0] = 0.0
+    return StepLists(items, scores, judged, rank, baseline_rank, levels, evidence)

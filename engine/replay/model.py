@@ -6,7 +6,7 @@ computed per call from a fresh state), unlike ``GNNRecommender.observe`` which r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,8 @@ from sklearn.decomposition import PCA
 from engine.device import resolve_device
 from engine.model.checkpoint import Checkpoint
 from engine.recommenders.base import Recommender
+from engine.recommenders.evidence import GraphEvidence
+from engine.recommenders.score_mix import ScoreMix
 from engine.recommenders.snapshot import SNAPSHOT_BASELINES, restore
 
 
@@ -47,6 +49,8 @@ class ReplayModel:
     edge_alpha: np.ndarray  # [E] (checkpoint order)
     baselines: dict[str, Recommender]
     trained_until: float
+    mix: ScoreMix = field(default_factory=ScoreMix)  # the score's part weights
+    evidence: GraphEvidence | None = None  # the graph evidence parts read, when the mix uses any
 
     @property
     def n_items(self) -> int:
@@ -90,6 +94,7 @@ def from_checkpoint(checkpoint: Checkpoint, path: str = "<memory>", seed: int = 
     in_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(edge_index[1], minlength=n_nodes)[:n_nodes], out=in_ptr[1:])
     catalogue = tuple(checkpoint.vocab.items)
+    mix = ScoreMix.from_state(checkpoint.score_mix)
     first_seen = checkpoint.item_first_seen
     if first_seen is None or len(first_seen) != n_items:
         first_seen = np.full(n_items, -np.inf)
@@ -116,6 +121,8 @@ def from_checkpoint(checkpoint: Checkpoint, path: str = "<memory>", seed: int = 
             if name in checkpoint.baselines
         },
         trained_until=float(checkpoint.trained_until),
+        mix=mix,
+        evidence=GraphEvidence.from_snapshots(checkpoint.baselines, n_items) if mix.uses_evidence else None,
     )
 
 

@@ -9,6 +9,7 @@ import torch
 from engine import __version__
 from engine.data.errors import DataError
 from engine.data.timeline import Timeline
+from engine.recommenders.evidence import EVIDENCE_PARTS
 from engine.replay.config import ReplayConfig
 from engine.replay.drift import changepoints, drift
 from engine.replay.explain import ScoreParts, explanation_table, score_parts
@@ -56,7 +57,7 @@ def replay(
     types = events["event_type"].astype(str).to_numpy()
 
     steps = _steps_table(model, events, seconds, states, lists, config)
-    parts = score_parts(model, path, lists.items, lists.levels)
+    parts = score_parts(model, path, lists.items, lists.levels, lists.evidence)
     nodes, edges = graph_tables(model, ids, events["category"], events["item_name"], config.neighbours)
     trace = Trace(
         steps=steps,
@@ -87,6 +88,7 @@ def replay(
             "trained_until": iso_utc(model.trained_until),
             "source": timeline.source,
             "unknown_items": int((~path.known).sum()),
+            "score_mix": model.mix.to_state(),
         },
     )
     return trace
@@ -161,8 +163,11 @@ def _states_table(model: ReplayModel, states: np.ndarray) -> pd.DataFrame:
 def _recs_table(
     model: ReplayModel, lists: StepLists, parts: ScoreParts, next_items: np.ndarray
 ) -> pd.DataFrame:
-    """Each step's list with rank changes, plus a ``left`` row per item that dropped out of it."""
+    """Each step's list with rank changes and score parts, plus a ``left`` row per item that dropped out
+    of it."""
     L, K = lists.items.shape
+    zeros = np.zeros((L, K), dtype=np.float32)
+    evidence = [parts.evidence.get(name, zeros) for name in EVIDENCE_PARTS]
     catalogue = np.asarray(model.catalogue, dtype=object)
     names = np.asarray(model.names, dtype=object)
     cats = np.asarray(model.categories, dtype=object)
@@ -178,15 +183,26 @@ def _recs_table(
             recent = float(parts.events[t, :, r].sum())
             rows.append(
                 (t, r + 1, item, float(lists.scores[t, r]), float(parts.memory[t, r]), recent,
-                 float(parts.bias[t, r]), previous.get(item), "stayed" if item in previous else "entered")
+                 float(parts.bias[t, r]), *(float(e[t, r]) for e in evidence), previous.get(item),
+                 "stayed" if item in previous else "entered")
             )  # fmt: skip
         for item, rank in previous.items():
             if item not in current:
-                rows.append((t, None, item, np.nan, np.nan, np.nan, np.nan, rank, "left"))
+                rows.append((t, None, item, *([np.nan] * (4 + len(EVIDENCE_PARTS))), rank, "left"))
         previous = current
-    table = pd.DataFrame(
-        rows, columns=["step", "rank", "item", "score", "memory", "recent", "bias", "prev_rank", "status"]
-    )
+    columns = [
+        "step",
+        "rank",
+        "item",
+        "score",
+        "memory",
+        "recent",
+        "bias",
+        *EVIDENCE_PARTS,
+        "prev_rank",
+        "status",
+    ]
+    table = pd.DataFrame(rows, columns=columns)
     items = table["item"].to_numpy(dtype=np.int64)
     table.insert(2, "item_id", catalogue[items])
     table.insert(3, "item_name", names[items])

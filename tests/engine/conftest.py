@@ -17,6 +17,8 @@ from engine.replay.model import ReplayModel, load_replay_model
 from engine.training.config import TrainConfig
 
 CUT_QUANTILE = 0.8  # train on events before this quantile of time, as the demo does
+# a hand-set mix that reads every part (the fixture trains without a validation tail, so none is fitted)
+FIXTURE_MIX = {"state": 0.8, "transition": 0.5, "cooccurrence": 0.05, "popularity": 0.3}
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +35,8 @@ def replay_checkpoint(replay_data: Timeline, tmp_path_factory: pytest.TempPathFa
     train = replay_data.subset(seconds <= np.quantile(seconds, CUT_QUANTILE))
     config = TrainConfig(epochs=2, min_epochs=1, tokens_per_batch=512, progress=False, val_share=0.0)
     rec = GNNRecommender(ModelConfig(dim=16, trend=True), config).fit(train)
+    assert rec.checkpoint is not None
+    rec.checkpoint.score_mix = dict(FIXTURE_MIX)
     path = tmp_path_factory.mktemp("replay") / "model.pt"
     rec.save(path)
     yield path

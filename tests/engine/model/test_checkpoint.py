@@ -42,6 +42,9 @@ def test_file_holds_only_plain_containers(trained: tuple[GNNRecommender, Path]) 
     assert payload["format"] == "interest-replay-model/2"
     assert payload["items"][:2] == ["i000", "i001"]
     assert payload["model_config"] == ModelConfig(dim=16).to_dict()
+    mix = payload["score_mix"]  # the score's part weights, fitted on the validation tail: plain numbers
+    assert mix
+    assert all(isinstance(k, str) and isinstance(v, float) for k, v in mix.items())
 
 
 def test_replay_facts_round_trip(trained: tuple[GNNRecommender, Path]) -> None:

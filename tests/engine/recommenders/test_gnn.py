@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,7 +13,10 @@ import torch
 from engine.data.validate import normalize
 from engine.model.config import ModelConfig
 from engine.recommenders.gnn import GNNRecommender
+from engine.recommenders.itemknn import ItemKNN
+from engine.recommenders.markov import SeqMarkov
 from engine.recommenders.popularity import recent_popularity
+from engine.recommenders.snapshot import restore
 from engine.training.config import TrainConfig
 from engine.training.planted import PlantedConfig, next_item, planted_frame, planted_timeline
 
@@ -113,3 +117,34 @@ def test_registry_builds_the_gnn_with_seed_and_device() -> None:
     assert isinstance(model, GNNRecommender)
     assert model.train_config.seed == 3
     assert model.train_config.device == "cpu"
+
+
+def test_scores_are_the_mix_of_the_cosine_and_the_graph_evidence(fitted: GNNRecommender) -> None:
+    """With a mix in the checkpoint, a user's scores are w_state x their cosine + w_t x SeqMarkov's row
+    of their last item + w_c x ItemKNN's rows of their recent items + w_p x RecentPop, recomputed here
+    from the baselines the checkpoint carries."""
+    assert fitted.checkpoint is not None
+    weights = {"state": 0.5, "transition": 2.0, "cooccurrence": 0.1, "popularity": 0.3}
+    mixed = GNNRecommender()
+    mixed.checkpoint = dataclasses.replace(fitted.checkpoint, score_mix=weights)
+    mixed.observe(planted_timeline())
+    users = ["u000", "u007"]
+    items = list(mixed.catalogue)
+    markov = restore("SeqMarkov", fitted.checkpoint.baselines["SeqMarkov"], items)
+    knn = restore("ItemKNN", fitted.checkpoint.baselines["ItemKNN"], items)
+    popular = restore("RecentPop", fitted.checkpoint.baselines["RecentPop"], items)
+    assert isinstance(markov, SeqMarkov)
+    assert isinstance(knn, ItemKNN)
+    cosine = fitted.score(users)  # the fixture's own mix is the plain cosine (no validation tail)
+    for row, user in enumerate(users):
+        history = list(mixed.history[user])
+        recent = list(dict.fromkeys(reversed(history)))[: knn.config.recent]
+        expected = (
+            0.5 * cosine[row]
+            + 2.0 * markov.transitions[history[-1]].toarray()[0]
+            + 0.1 * np.asarray(knn.similarity[recent].sum(0))[0]
+            + 0.3 * popular.score_histories([np.empty(0, np.int64)])[0]
+        )
+        np.testing.assert_allclose(mixed.score([user])[0], expected, atol=1e-5)
+    popularity = recent_popularity(planted_timeline(), mixed.item_index)
+    np.testing.assert_allclose(mixed.score(["ghost"])[0], popularity)  # cold users: recent popularity

@@ -1,0 +1,232 @@
+"""Queries from the validation tail of the training part, for fitting the score's mixing weights.
+
+The tail is the trainer's: the latest ``val_share`` of the training events by time. Everything a query
+reads comes from before the tail or from its own user's earlier events: the item embeddings are
+computed on the graph of the events before the tail, the graph evidence (transitions, co-occurrence,
+popularity) is fitted on those events only, and the network's weights were trained on them. Two kinds
+of query, each judged on its own (:func:`engine.recommenders.score_mix.mix_objective`), as the
+trainer's validation reads the tail both ways:
+
+- ``set``: a user active on both sides, from their state at the cut, to find every item they touch in
+  the tail that is new to them and was in the catalogue before it (the ``time`` protocol);
+- ``next``: a tail event, from the state just before it (the user's earlier events, tail events
+  included), to find that one item when it is new to the user (the ``loo`` / ``stream`` reading).
+
+Items first seen in the tail are never listed (nothing before the tail knows them).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.data.timeline import Timeline
+from engine.model.model import InterestModel
+from engine.model.sequences import UserSequences, length_batches
+from engine.recommenders.evidence import EVIDENCE_PARTS, GraphEvidence
+from engine.recommenders.score_mix import MIX_PARTS, MixQueries, ScoreMix, fit_mix
+from engine.replay.batch import REPLAY_TOKENS, replay_users
+from engine.training.graph import graph_inputs_from_events
+from engine.training.trainer import TrainedModel
+
+log = logging.getLogger(__name__)
+MAX_CELLS = 6_000_000  # query x item cells held per part: ~100 MB for the four parts
+NEXT_SHARE = 0.5  # share of the cells for next-item queries (set queries are few: users, not events)
+KINDS: tuple[str, ...] = ("set", "next")  # query kinds, in MixQueries.group order
+
+
+@dataclass(frozen=True)
+class TailQueries:
+    """Raw material of :class:`MixQueries`: per query its state [Q, d], history, targets."""
+
+    states: torch.Tensor  # [Q, d]
+    histories: list[np.ndarray]  # catalogue indices, oldest first
+    targets: list[np.ndarray]  # catalogue indices to find
+    kind: np.ndarray  # [Q] "set" | "next"
+
+
+def tail_cut(seconds: np.ndarray, val_share: float) -> float | None:
+    """The trainer's validation cut (the 1 - val_share quantile of event times), None without a tail."""
+    if val_share <= 0 or not len(seconds):
+        return None
+    cut = float(np.quantile(seconds, 1.0 - val_share))
+    fit = seconds < cut
+    return cut if fit.any() and not fit.all() else None
+
+
+@torch.no_grad()
+def tail_queries(
+    model: InterestModel,
+    z: torch.Tensor,
+    everything: UserSequences,
+    cut: float,
+    in_catalogue: np.ndarray,
+    time_origin: float,
+    max_queries: tuple[int, int],
+    seed: int,
+) -> TailQueries:
+    """Set and next-item queries of the tail at ``cut`` (see the module docstring).
+
+    ``everything``: all training events as sequences; ``in_catalogue`` [n] items seen before the cut;
+    ``max_queries``: at most this many (set, next) queries, drawn at random beyond it.
+    """
+    rng = np.random.default_rng(seed)
+    device = z.device
+    before = everything.seconds < cut  # [n_events]
+    first = np.zeros(len(before), dtype=bool)
+    first[everything.offsets[:-1][everything.lengths > 0]] = True
+    users = np.repeat(np.arange(len(everything)), everything.lengths)  # [n_events]
+    n_before = np.bincount(users[before], minlength=len(everything))  # events before the cut per user
+
+    # set queries: users on both sides; targets new to them and in the catalogue before the cut
+    set_rows, set_targets = [], []
+    for user in np.flatnonzero((n_before > 0) & (n_before < everything.lengths)):
+        lo, mid, hi = (
+            everything.offsets[user],
+            everything.offsets[user] + n_before[user],
+            everything.offsets[user + 1],
+        )
+        history = everything.items[lo:mid]
+        later = np.unique(everything.items[mid:hi])
+        later = later[in_catalogue[later] & ~np.isin(later, history)]
+        if len(later):
+            set_rows.append(user)
+            set_targets.append(later)
+    keep = _draw(len(set_rows), max_queries[0], rng)
+    set_rows = [set_rows[i] for i in keep]
+    set_targets = [set_targets[i] for i in keep]
+
+    # next-item queries: tail events after an earlier event of the user, new to the user, known before the cut
+    wanted = np.flatnonzero(~before & ~first & ~everything.repeat & in_catalogue[everything.items])
+    wanted = wanted[_draw(len(wanted), max_queries[1], rng)]
+
+    fit = _prefix(everything, n_before)
+    set_states, _ = replay_users(model, z, fit, time_origin)
+    states = [set_states[torch.from_numpy(np.asarray(set_rows, dtype=np.int64)).to(device)]]
+    histories = [
+        everything.items[everything.offsets[u] : everything.offsets[u] + n_before[u]] for u in set_rows
+    ]
+    next_states = _states_before(model, z, everything, wanted, time_origin)
+    states.append(next_states)
+    for row in wanted:
+        histories.append(everything.items[everything.offsets[users[row]] : row])
+    targets = set_targets + [everything.items[row : row + 1] for row in wanted]
+    kind = np.array(["set"] * len(set_rows) + ["next"] * len(wanted), dtype=object)
+    return TailQueries(torch.cat(states), histories, targets, kind)
+
+
+def _draw(n: int, most: int, rng: np.random.Generator) -> np.ndarray:
+    return np.arange(n) if n <= most else np.sort(rng.choice(n, most, replace=False))
+
+
+def _prefix(sequences: UserSequences, counts: np.ndarray) -> UserSequences:
+    """Each user's first ``counts[u]`` events."""
+    users = np.repeat(np.arange(len(sequences)), sequences.lengths)  # [n_events]
+    keep = np.arange(len(users)) - sequences.offsets[users] < counts[users]
+    return UserSequences(
+        sequences.users,
+        np.r_[0, np.cumsum(counts)].astype(np.int64),
+        sequences.items[keep],
+        sequences.types[keep],
+        sequences.seconds[keep],
+        sequences.repeat[keep],
+    )
+
+
+@torch.no_grad()
+def _states_before(
+    model: InterestModel, z: torch.Tensor, sequences: UserSequences, wanted: np.ndarray, origin: float
+) -> torch.Tensor:
+    """The user state just before each ``wanted`` event row (that row's user has an earlier event) [W, d]."""
+    device = z.device
+    out = torch.empty(len(wanted), z.shape[1], device=device)
+    position = {int(row): i for i, row in enumerate(wanted)}
+    users = np.unique(np.searchsorted(sequences.offsets, wanted, side="right") - 1)
+    lengths = np.zeros(len(sequences), dtype=np.int64)
+    lengths[users] = sequences.lengths[users]
+    for rows in length_batches(lengths, REPLAY_TOKENS, rng=None):
+        batch = sequences.batch(rows, origin=origin).to(device)
+        u, _ = model(z, batch.items, batch.types, batch.times, batch.lengths)  # [B, L, d]
+        event_rows = batch.rows[:, 1:].cpu().numpy()  # the event each u[:, t] predicts
+        valid = np.arange(1, event_rows.shape[1] + 1)[None, :] < batch.lengths.cpu().numpy()[:, None]
+        for b, t in zip(*np.nonzero(valid & np.isin(event_rows, wanted)), strict=True):
+            out[position[int(event_rows[b, t])]] = u[b, t]
+    return out
+
+
+def mix_queries(
+    tail: TailQueries, z: torch.Tensor, evidence: GraphEvidence, in_catalogue: np.ndarray
+) -> MixQueries:
+    """Features [Q, P, n] (cosine, then the evidence parts), exclusions, targets and query kinds."""
+    n = z.shape[0]
+    Q = len(tail.histories)
+    cosine = InterestModel.scores(tail.states, z).cpu()  # [Q, n]
+    parts = evidence.parts(tail.histories)
+    features = torch.stack([cosine, *(torch.from_numpy(parts[p]) for p in EVIDENCE_PARTS)], dim=1)
+    excluded = torch.from_numpy(np.broadcast_to(~in_catalogue, (Q, n)).copy())
+    targets = torch.zeros(Q, n, dtype=torch.bool)
+    for q, (history, items) in enumerate(zip(tail.histories, tail.targets, strict=True)):
+        excluded[q, torch.from_numpy(history)] = True
+        targets[q, torch.from_numpy(items)] = True
+    kinds = [k for k in KINDS if (tail.kind == k).any()]  # groups 0.. in KINDS order, empty kinds left out
+    group = np.array([kinds.index(kind) for kind in tail.kind], dtype=np.int64)
+    return MixQueries(features.float(), excluded, targets, torch.from_numpy(group))
+
+
+def validation_queries(train: Timeline, trained: TrainedModel) -> tuple[MixQueries, TailQueries] | None:
+    """The tail's queries for ``trained`` (fitted on ``train``), their features read from before the
+    tail only (see the module docstring); None without a tail."""
+    cfg = trained.train_config
+    seconds = train.seconds()
+    cut = tail_cut(seconds, cfg.val_share)
+    if cut is None:
+        return None
+    vocab = trained.vocab
+    item_rows = {item: i for i, item in enumerate(vocab.items)}
+    n = len(vocab.items)
+    fit = train.subset(seconds < cut)
+    evidence = GraphEvidence.fit(fit, item_rows)
+    in_catalogue = np.zeros(n, dtype=bool)
+    in_catalogue[fit.events["item_id"].map(item_rows).to_numpy(dtype=np.int64)] = True
+    model = trained.model
+    device = next(model.parameters()).device
+    use_sentences = model.features.sentence is not None
+    graph = graph_inputs_from_events(
+        fit.events, vocab, vocab.items, trained.texts, model.config, trained.graph_config, use_sentences
+    ).to(device)
+    model.eval()
+    with torch.no_grad():
+        z = model.item_embeddings(graph)  # [n, d]: the graph of the events before the tail
+    everything = UserSequences.from_events(train.events, seconds, item_rows)
+    most = max(MAX_CELLS // max(n, 1), 2)
+    budget = (int(most * (1 - NEXT_SHARE)), int(most * NEXT_SHARE))
+    tail = tail_queries(model, z, everything, cut, in_catalogue, trained.time_origin, budget, cfg.seed)
+    if not len(tail.histories):
+        return None
+    return mix_queries(tail, z, evidence, in_catalogue), tail
+
+
+def fit_score_mix(
+    train: Timeline, trained: TrainedModel, parts: tuple[str, ...] = MIX_PARTS
+) -> tuple[ScoreMix, dict[str, float]]:
+    """Fit the mixing weights of ``parts`` for ``trained`` on the validation tail of ``train`` (the
+    events it was fitted on). Returns the mix and the tail's NDCG@k for the plain cosine and for the
+    mix; the plain cosine when there is no tail or no part beside the state."""
+    found = validation_queries(train, trained) if set(parts) - {"state"} else None
+    if found is None:
+        return ScoreMix(), {}
+    queries, tail = found
+    k = trained.train_config.val_k
+    mix, fit = fit_mix(queries, k, parts)
+    kinds = [k for k in KINDS if (tail.kind == k).any()]
+    report = {"tail_objective": fit.objective, "tail_queries": float(len(queries))}
+    for i, kind in enumerate(kinds):
+        report[f"tail_{kind}_queries"] = float((tail.kind == kind).sum())
+        report[f"tail_{kind}_ndcg_mix"] = fit.mix_ndcg[i]
+        report[f"tail_{kind}_ndcg_state"] = fit.state_ndcg[i]
+        report[f"tail_{kind}_ndcg_best_part"] = fit.reference_ndcg[i]
+    log.info("score mix %s; tail %s", mix.weights, report)
+    return mix, report

@@ -1,0 +1,41 @@
+"""Refit: the epoch count the tail chose, and a second training on every event that keeps the record."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from engine.data.synthetic import SyntheticConfig, generate
+from engine.model.config import ModelConfig
+from engine.training.config import TrainConfig
+from engine.training.refit import chosen_epochs, refit
+from engine.training.trainer import Trainer
+
+
+def test_chosen_epochs_is_the_best_validated_epoch() -> None:
+    assert chosen_epochs([{"val_ndcg": 0.1}, {"val_ndcg": 0.3}, {"val_ndcg": 0.2}]) == 2
+    assert chosen_epochs([{"val_ndcg": math.nan}, {"val_ndcg": 0.2}]) == 2
+    assert chosen_epochs([{"val_ndcg": math.nan}]) is None  # no tail: nothing to choose
+    assert chosen_epochs([{"val_ndcg": 0.0}, {"val_ndcg": 0.0}]) is None  # no hit in any epoch
+    assert chosen_epochs([]) is None
+
+
+def test_refit_trains_again_on_everything_and_keeps_the_first_record() -> None:
+    timeline, _ = generate(SyntheticConfig(n_users=24, n_items=240, n_categories=6, days=20, seed=5))
+    config = TrainConfig(epochs=3, min_epochs=1, progress=False, tokens_per_batch=256, min_val_users=1)
+    first = Trainer(ModelConfig(dim=8, sentence_model=False), config).fit(timeline)
+    assert chosen_epochs(first.history) is not None
+    again = refit(timeline, first)
+    assert again.history == first.history
+    assert again.train_config == first.train_config
+    assert again.model is not first.model
+    changed = [
+        not torch.equal(a, b) for a, b in zip(first.model.parameters(), again.model.parameters(), strict=True)
+    ]
+    assert any(changed)  # more events, other batches: other weights
+    untouched = Trainer(
+        ModelConfig(dim=8, sentence_model=False),
+        TrainConfig(epochs=1, progress=False, tokens_per_batch=256, val_share=0.0),
+    ).fit(timeline)
+    assert refit(timeline, untouched) is untouched  # nothing was validated: nothing to refit
