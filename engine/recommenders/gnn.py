@@ -27,7 +27,9 @@ from engine.model.sequences import UserSequences
 from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.gnn_checkpoint import build_checkpoint
+from engine.recommenders.gnn_stream import gnn_stream_scorer
 from engine.recommenders.popularity import recent_popularity
+from engine.recommenders.stream import EventLog, StreamQueries
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.trainer import Trainer, TrainProgress
@@ -152,6 +154,10 @@ class GNNRecommender(Recommender):
                     scores = model.cosine(self.states[part], self.item_embeddings, levels)
             out[known_rows[start : start + TREND_CHUNK]] = scores.cpu().numpy()
         return out
+
+    def stream_scorer(self, log: EventLog, queries: StreamQueries) -> Callable[[slice], np.ndarray]:
+        """The memory stepped over each query's earlier events, weights frozen (:mod:`.gnn_stream`)."""
+        return gnn_stream_scorer(self, log, queries)
 
     # -- internals -------------------------------------------------------------------------------
     def _require(self) -> Checkpoint:

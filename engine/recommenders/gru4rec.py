@@ -35,13 +35,14 @@ from tqdm.auto import tqdm
 from engine.data.timeline import Timeline
 from engine.device import resolve_device
 from engine.recommenders.base import Recommender
-from engine.recommenders.popularity import cold_rows, recent_popularity
+from engine.recommenders.popularity import recent_popularity
 
 # The published defaults (RecBole GRU4Rec): fixed constants, not configuration, so nobody tunes them.
 EMBEDDING_SIZE: Final = 64
 HIDDEN_SIZE: Final = 128
 DROPOUT: Final = 0.3
 LEARNING_RATE: Final = 1e-3
+_NONE = np.empty(0, dtype=np.int64)  # the history of a user never seen in training
 IGNORE = -100  # target value of padded positions (F.cross_entropy's ignore_index)
 MAX_LOGIT_CELLS = (
     40_000_000  # positions x items per step (~160 MB of logits); fewer windows on big catalogues
@@ -173,25 +174,30 @@ class GRU4Rec(Recommender):
         self.net.eval()
         return self
 
-    @torch.no_grad()
     def score(self, users: Sequence[str]) -> np.ndarray:
         if self.net is None:
             raise RuntimeError("GRU4Rec.score called before fit")
+        return self.score_histories([self.history.get(u, _NONE) for u in users])
+
+    @torch.no_grad()
+    def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores after each history's last ``max_len`` items (consecutive repeats collapsed), weights
+        frozen; empty histories: recent popularity."""
+        if self.net is None:
+            raise RuntimeError("GRU4Rec.score_histories called before fit")
         span = self.config.max_len
-        seqs = [collapse_repeats(self.history[u])[-span:] if u in self.history else None for u in users]
-        warm = [row for row, seq in enumerate(seqs) if seq is not None and len(seq)]
-        scores = np.empty((len(users), self.n_items), dtype=np.float32)
+        seqs = [collapse_repeats(np.asarray(h, dtype=np.int64))[-span:] for h in histories]
+        warm = [row for row, seq in enumerate(seqs) if len(seq)]
+        scores = np.empty((len(histories), self.n_items), dtype=np.float32)
         if warm:
-            lengths = torch.tensor([len(seqs[row]) for row in warm])  # type: ignore[arg-type]
+            lengths = torch.tensor([len(seqs[row]) for row in warm])
             inp = torch.zeros((len(warm), int(lengths.max())), dtype=torch.long)
             for pos, row in enumerate(warm):
-                seq = seqs[row]
-                assert seq is not None
-                inp[pos, : len(seq)] = torch.from_numpy(seq + 1)
+                inp[pos, : len(seqs[row])] = torch.from_numpy(seqs[row] + 1)
             out = self.net(inp.to(self.device))  # [B, T, E]; right padding cannot reach earlier steps
             rows = torch.arange(len(warm), device=self.device)
             last = out[rows, (lengths - 1).to(self.device)]  # [B, E]
             scores[warm] = self.net.logits(last).float().cpu().numpy()
-        cold = cold_rows(users, self.history)
+        cold = [row for row, seq in enumerate(seqs) if not len(seq)]
         scores[cold] = self.cold_scores
         return scores
