@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.cli.main import UsageError
@@ -20,7 +21,9 @@ from engine.evaluation import PROTOCOLS, EvalConfig, EvaluationReport, evaluate,
 from engine.evaluation.bootstrap import DEFAULT_REPLICATES
 from engine.evaluation.protocols import DEFAULT_CUT_QUANTILE, DEFAULT_MAX_EVENTS
 from engine.evaluation.stream import USER_PREFIX
+from engine.evaluation.tuning import TUNED, tune_baselines
 from engine.metrics import ACCURACY_METRICS
+from engine.recommenders.base import Recommender
 from engine.recommenders.registry import UnknownModelError, create_model, resolve_models
 
 NAME = "evaluate"
@@ -89,6 +92,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_REPLICATES,
         metavar="B",
         help="bootstrap resamples for the intervals (default %(default)s)",
+    )
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help=f"choose the knobs of {', '.join(TUNED)} on the validation tail of the training part "
+        "(never the test split; about 5x a GRU4Rec fit, 9x an ItemKNN fit; default: off, published defaults)",
     )
     parser.add_argument("--sampled", type=int, default=0, metavar="N",
                         help="also report sampled metrics with N random negatives, labelled, beside the "
@@ -196,11 +205,16 @@ def run(args: argparse.Namespace) -> int:
         max_events=args.max_events or None,
         seed=args.seed,
     )
-    factories = {
+    factories: dict[str, Callable[..., Recommender]] = {
         name: (lambda name=name: create_model(name, seed=args.seed, device=device.type, progress=True))
         for name in names
     }
+    if args.tune:
+        tuned = tune_baselines(split, names, config, seed=args.seed, device=device.type)
+        factories.update(tuned.factories)
     report = evaluate(split, factories, config, progress=True)
+    if args.tune:
+        report.notes += tuned.notes()
     print(format_table(report))
     if args.json_out:
         out = Path(args.json_out)

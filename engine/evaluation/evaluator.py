@@ -194,13 +194,23 @@ def evaluate_model(
 ) -> ModelResult:
     """Fit ``model`` on the guarded training part of ``split`` and measure it (see the module docstring)."""
     config = config or EvalConfig()
-    name = getattr(model, "name", type(model).__name__)
     train = guarded_training(split)
     started = time.perf_counter()
     model.fit(train)
     fit_seconds = time.perf_counter() - started
-    verify_fitted(model, split)
+    return measure_fitted(model, split, config, fit_seconds, on_chunk)
 
+
+def measure_fitted(
+    model: Recommender,
+    split: Split,
+    config: EvalConfig,
+    fit_seconds: float = math.nan,
+    on_chunk: Callable[[int], object] | None = None,
+) -> ModelResult:
+    """Measure a model already fitted on ``guarded_training(split)``: verify what it read, rank, metrics."""
+    name = getattr(model, "name", type(model).__name__)
+    verify_fitted(model, split)
     started = time.perf_counter()
     exclude_seen = not split.repeat_aware
     if split.stream is not None:  # one list per test event, each from the events before it
