@@ -1,8 +1,11 @@
 """Benchmark: the baselines under both protocols on every reference data set, with 95% bootstrap intervals.
 
-Data sets: ml-100k (``loo`` and ``time``), the Taobao and OTTO samples (both protocols; OTTO's users are
-sessions, so its ``time`` run also scores sessions that start after the cut) and the synthetic default
-(``engine.data.synthetic``, both protocols). Writes ``benchmarks/results/baselines.json`` (one
+Data sets: ml-100k, the Taobao and OTTO samples (OTTO's users are sessions, so its ``time`` and
+``stream`` runs also score sessions that start after the cut) and the synthetic default
+(``engine.data.synthetic``), each under ``loo``, ``time`` and ``stream`` (every test event predicted from
+all events before it, at most ``--max-events`` of them, a seeded subsample). The ``time`` and ``stream``
+runs add "<name> tuned" rows: the knobs chosen by ``engine.evaluation.tuning`` on the training part's
+validation tail (``evaluate --tune``). Writes ``benchmarks/results/baselines.json`` (one
 ``evaluate --json`` report per run) and ``benchmarks/results/baselines.md`` (NDCG@20, HR@20, Recall@20,
 MRR@20 with intervals, plus the sampled comparison of ml-100k ``loo``).
 
@@ -26,11 +29,14 @@ from engine.data.errors import DataError
 from engine.data.load import ReadOptions, load_events
 from engine.data.timeline import Timeline
 from engine.evaluation import EvalConfig, evaluate, make_split
+from engine.evaluation.protocols import DEFAULT_MAX_EVENTS
+from engine.evaluation.tuning import tune_baselines
 from engine.recommenders.registry import BASELINES, create_model, resolve_models
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 HEADLINE = ("ndcg@20", "hit_rate@20", "recall@20", "mrr@20")
+STREAM_HEADLINE = ("ndcg@20", "hit_rate@20", "user_ndcg@20", "user_hit_rate@20")
 SAMPLED = tuple(
     f"{kind}_{metric}@10" for metric in ("hit_rate", "ndcg") for kind in ("sampled", "corrected", "exact")
 )
@@ -42,6 +48,7 @@ class Run:
     protocol: str
     include_cold: bool = False  # session logs: every user of the test period is a new session
     sampled: int = 100  # the labelled sampled comparison, beside the exact numbers
+    tune: bool = False  # add "<name> tuned" rows (knobs chosen on the training part's validation tail)
 
 
 def _shared(data: Path, relative: str, preset: str) -> Callable[[], Timeline]:
@@ -66,13 +73,17 @@ def loaders(data: Path) -> dict[str, Callable[[], Timeline]]:
 
 RUNS: tuple[Run, ...] = (
     Run("ml-100k", "loo"),
-    Run("ml-100k", "time"),
-    Run("taobao-sample", "time"),
+    Run("ml-100k", "time", tune=True),
+    Run("ml-100k", "stream", sampled=0, tune=True),
+    Run("taobao-sample", "time", tune=True),
     Run("taobao-sample", "loo"),
-    Run("otto-sample", "time", include_cold=True),
+    Run("taobao-sample", "stream", sampled=0, tune=True),
+    Run("otto-sample", "time", include_cold=True, tune=True),
     Run("otto-sample", "loo"),
-    Run("synthetic-default", "time"),
+    Run("otto-sample", "stream", include_cold=True, sampled=0, tune=True),
+    Run("synthetic-default", "time", tune=True),
     Run("synthetic-default", "loo"),
+    Run("synthetic-default", "stream", sampled=0, tune=True),
 )
 
 
@@ -99,17 +110,25 @@ def markdown(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
             lines += [f"## {key}", "", f"Not evaluable: {report['not_evaluable']}.", ""]
             continue
         split = report["split"]
+        columns = STREAM_HEADLINE if report["protocol"] == "stream" else HEADLINE
+        events = f" ({report['events']} test events)" if "events" in report else ""
         lines += [
             f"## {key}",
             "",
-            f"{report['users']} test users, {split['catalogue']} items ranked, {split['train_events']} "
-            f"training events" + (f", cut {split['cut']}" if split.get("cut") else "") + ".",
+            f"{report['users']} test users{events}, {split['catalogue']} items ranked, "
+            f"{split['train_events']} training events"
+            + (f", cut {split['cut']}" if split.get("cut") else "")
+            + ".",
             "",
-            "| model | " + " | ".join(HEADLINE) + " | fit s |",
-            "|---|" + "---|" * (len(HEADLINE) + 1),
+            "| model | " + " | ".join(columns) + " | Δ ndcg@20 vs best baseline | fit s |",
+            "|---|" + "---|" * (len(columns) + 2),
         ]
         for model in report["models"]:
-            cells = [_cell(report, model, metric) for metric in HEADLINE]
+            cells = [_cell(report, model, metric) for metric in columns]
+            delta = report.get("delta_vs_best", {}).get(model, {}).get("ndcg@20")
+            cells.append(
+                "n/a" if not delta or None in delta else f"{delta[0]:+.4f} [{delta[1]:+.4f}, {delta[2]:+.4f}]"
+            )
             fit_seconds = report["seconds"][model]["fit"]
             lines.append(f"| {model} | " + " | ".join(cells) + f" | {fit_seconds:.1f} |")
         sampled = report.get("sampled", {})
@@ -138,6 +157,8 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--only", help="comma-separated data sets to run (default: all)")
+    parser.add_argument("--max-events", type=int, default=DEFAULT_MAX_EVENTS, help="stream: events scored")
+    parser.add_argument("--no-tune", action="store_true", help="skip the tuned rows")
     parser.add_argument("--threads", type=int, help="torch CPU threads (1 avoids spinning on a busy machine)")
     args = parser.parse_args()
     if args.threads:
@@ -158,7 +179,8 @@ def main() -> None:
             continue
         started = time.perf_counter()
         try:
-            split = make_split(timeline, run.protocol, include_cold=run.include_cold)
+            split = make_split(timeline, run.protocol, include_cold=run.include_cold,
+                               max_events=args.max_events, seed=args.seed)  # fmt: skip
         except DataError as err:  # e.g. no user whose last item is new: recorded, not hidden
             print(f"{key}: not evaluable: {err}")
             results[key] = {"dataset": run.dataset, "protocol": run.protocol, "not_evaluable": str(err)}
@@ -167,7 +189,21 @@ def main() -> None:
         config = EvalConfig(
             ks=(10, 20), replicates=args.bootstrap, seed=args.seed, sampled_negatives=run.sampled
         )
-        report = evaluate(split, factories, config, progress=True).to_json()
+        baselines = list(BASELINES)
+        tuned_notes: list[str] = []
+        if run.tune and not args.no_tune:
+            try:
+                tuned = tune_baselines(split, names, config, seed=args.seed, device=args.device)
+            except DataError as err:  # e.g. a tail too small to measure: said, not hidden
+                tuned_notes = [f"no tuned rows: {err}"]
+            else:
+                for name, factory in tuned.factories.items():
+                    factories[f"{name} tuned"] = factory
+                    baselines.append(f"{name} tuned")
+                tuned_notes = tuned.notes()
+        evaluation = evaluate(split, factories, config, progress=True, baselines=baselines)
+        evaluation.notes += tuned_notes
+        report = evaluation.to_json()
         report["dataset"] = run.dataset
         report["wall_seconds"] = round(time.perf_counter() - started, 1)
         results[key] = report

@@ -90,3 +90,61 @@ def future_targets(
         rows.append(items)
         counts["cold_users_scored"] += int(is_cold)
     return Targets(np.array(users, dtype=object), rows, counts)
+
+
+EVENT_COUNTS: tuple[str, ...] = (
+    "test_events",
+    "dropped_events_unknown_item",
+    "skipped_cold_events",
+    "dropped_events_already_seen",
+)
+
+
+@dataclass(frozen=True)
+class EventTargets:
+    """The rule read event by event (the ``stream`` protocol): ``rows`` [T] positions (ascending) of the
+    events that are targets, ``items`` [T] their catalogue indices; ``counts`` (keys of
+    :data:`EVENT_COUNTS`) what the rule left out, one reason per event."""
+
+    rows: np.ndarray
+    items: np.ndarray
+    counts: dict[str, int]
+
+
+def event_targets(
+    users: np.ndarray,
+    items: np.ndarray,
+    candidate: np.ndarray,
+    repeat_aware: bool = False,
+    include_cold: bool = False,
+) -> EventTargets:
+    """Which ``candidate`` events of a time-ordered log are targets, each against its own past.
+
+    ``users`` [N] user codes, ``items`` [N] catalogue indices (-1: not in the catalogue), ``candidate``
+    [N] bool (the events to predict). The same rule as :func:`future_targets`, with "before the cut"
+    read as "before this event": the item must be in the catalogue; the user must have a catalogue
+    event earlier in the log (else the event is cold: left out unless ``include_cold``); and, unless
+    ``repeat_aware``, the item must not be among the user's earlier items. Ties in time are ordered by
+    the log (file order), so an event is never its own history.
+    """
+    users, items = np.asarray(users), np.asarray(items, dtype=np.int64)
+    candidate = np.asarray(candidate, dtype=bool)
+    known = items >= 0
+    frame = pd.DataFrame({"user": users, "known": known.astype(np.int64)})
+    earlier_known = frame.groupby("user", sort=False)["known"].cumsum().to_numpy() - known  # [N]
+    seen = np.zeros(len(items), dtype=bool)
+    pairs = pd.DataFrame({"user": users[known], "item": items[known]})
+    seen[known] = pairs.duplicated().to_numpy()  # the same (user, item) earlier in the log
+    cold = known & (earlier_known == 0)
+    counts = dict.fromkeys(EVENT_COUNTS, 0)
+    counts["test_events"] = int(candidate.sum())
+    counts["dropped_events_unknown_item"] = int((candidate & ~known).sum())
+    keep = candidate & known
+    if not include_cold:
+        counts["skipped_cold_events"] = int((keep & cold).sum())
+        keep &= ~cold
+    if not repeat_aware:
+        counts["dropped_events_already_seen"] = int((keep & seen).sum())
+        keep &= ~seen
+    rows = np.flatnonzero(keep)
+    return EventTargets(rows, items[rows], counts)

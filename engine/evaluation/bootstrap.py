@@ -11,6 +11,11 @@ Replicates are drawn as counts and applied as one matrix product, so 1,000 repli
 a few hundred MB at most (in blocks). A fixed seed draws the same resamples for every model, so intervals
 of two models on the same users are comparable (paired). NaN values (undefined for a user) are left out
 of that replicate's mean.
+
+Per-event metrics of the ``stream`` protocol are resampled by user too (a cluster bootstrap: a user's
+events are not independent): :func:`bootstrap_ratios` gives the replicate means of an event average as
+:math:`\sum_u w^{(b)}_u S_u / \sum_u w^{(b)}_u n_u` from per-user sums :math:`S_u` over :math:`n_u`
+events, on the same draws as :func:`bootstrap_means` with the same seed.
 """
 
 from __future__ import annotations
@@ -24,13 +29,21 @@ BLOCK_CELLS = 20_000_000  # replicate-weight cells per block (160 MB float64)
 def bootstrap_means(values: np.ndarray, replicates: int = DEFAULT_REPLICATES, seed: int = 0) -> np.ndarray:
     """Replicate means, shape [n_metrics, replicates], of ``values`` [n_metrics, n_users] (or [n_users])."""
     matrix = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    n_users = matrix.shape[1]
-    out = np.full((matrix.shape[0], replicates), np.nan)
+    valid = np.isfinite(matrix)
+    return bootstrap_ratios(np.where(valid, matrix, 0.0), valid.astype(np.float64), replicates, seed)
+
+
+def bootstrap_ratios(
+    sums: np.ndarray, counts: np.ndarray, replicates: int = DEFAULT_REPLICATES, seed: int = 0
+) -> np.ndarray:
+    """Replicate ratios ``sum_u w_u sums_u / sum_u w_u counts_u``, [n_metrics, replicates], over users
+    resampled with replacement; ``sums`` and ``counts`` are [n_metrics, n_users] (or [n_users])."""
+    filled = np.atleast_2d(np.asarray(sums, dtype=np.float64))
+    counts = np.atleast_2d(np.asarray(counts, dtype=np.float64))
+    n_users = filled.shape[1]
+    out = np.full((filled.shape[0], replicates), np.nan)
     if n_users == 0 or replicates == 0:
         return out
-    valid = np.isfinite(matrix)
-    filled = np.where(valid, matrix, 0.0)
-    counts = valid.astype(np.float64)
     rng = np.random.default_rng(seed)
     block = max(1, BLOCK_CELLS // n_users)
     for start in range(0, replicates, block):

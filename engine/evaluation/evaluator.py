@@ -43,6 +43,7 @@ from engine.evaluation.sampled import (
     corrected_values,
     sample_negatives,
 )
+from engine.evaluation.stream import rank_stream, stream_means
 from engine.metrics import (
     ACCURACY_METRICS,
     coverage,
@@ -126,6 +127,7 @@ class EvaluationReport:
             "protocol": self.split.protocol,
             "k": list(self.config.ks),
             "users": self.split.n_users,
+            **({"events": self.split.n_rows} if self.split.stream is not None else {}),
             "models": {n: {m: _finite(v) for m, v in r.metrics.items()} for n, r in self.results.items()},
             "ci": {
                 n: {m: [_finite(lo), _finite(hi)] for m, (lo, hi) in r.ci.items()}
@@ -192,16 +194,31 @@ def evaluate_model(
 ) -> ModelResult:
     """Fit ``model`` on the guarded training part of ``split`` and measure it (see the module docstring)."""
     config = config or EvalConfig()
-    name = getattr(model, "name", type(model).__name__)
     train = guarded_training(split)
     started = time.perf_counter()
     model.fit(train)
     fit_seconds = time.perf_counter() - started
-    verify_fitted(model, split)
+    return measure_fitted(model, split, config, fit_seconds, on_chunk)
 
+
+def measure_fitted(
+    model: Recommender,
+    split: Split,
+    config: EvalConfig,
+    fit_seconds: float = math.nan,
+    on_chunk: Callable[[int], object] | None = None,
+) -> ModelResult:
+    """Measure a model already fitted on ``guarded_training(split)``: verify what it read, rank, metrics."""
+    name = getattr(model, "name", type(model).__name__)
+    verify_fitted(model, split)
     started = time.perf_counter()
     exclude_seen = not split.repeat_aware
-    ranked = rank_users(model, split.users, max(config.ks), exclude_seen, config.chunk_users, on_chunk)
+    if split.stream is not None:  # one list per test event, each from the events before it
+        if config.sampled_negatives > 0:
+            raise ValueError("the sampled comparison is defined for the time and loo protocols, not stream")
+        ranked = rank_stream(model, split, max(config.ks), exclude_seen, config.chunk_users, on_chunk)
+    else:
+        ranked = rank_users(model, split.users, max(config.ks), exclude_seen, config.chunk_users, on_chunk)
     rank_seconds = time.perf_counter() - started
 
     categories, popularity, n_train_users = _item_features(split)
@@ -215,18 +232,24 @@ def evaluate_model(
         if has_categories:
             per_user[f"diversity@{k}"] = intra_list_diversity_category(ranked, categories, k)
         scalars[f"coverage@{k}"] = coverage(ranked, len(split.catalogue), k)
-    names = list(per_user)
-    stacked = np.vstack([per_user[n] for n in names]) if names else np.empty((0, 0))
-    replicate_means = bootstrap_means(stacked, config.replicates, config.seed)  # [n_metrics, B]
-    bounds = percentile_interval(replicate_means, config.level)
-    metrics: dict[str, float] = {}
-    ci: dict[str, tuple[float, float]] = {}
-    for row, metric_name in enumerate(names):
-        values = per_user[metric_name]
-        metrics[metric_name] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
-        ci[metric_name] = (float(bounds[row, 0]), float(bounds[row, 1]))
+    if split.stream is not None:  # per event: averaged over events and over users
+        metrics, user_means, replicates = stream_means(per_user, split, config.replicates, config.seed)
+        per_user.update(user_means)
+    else:
+        names = list(per_user)
+        stacked = np.vstack([per_user[n] for n in names]) if names else np.empty((0, 0))
+        replicate_means = bootstrap_means(stacked, config.replicates, config.seed)  # [n_metrics, B]
+        metrics = {
+            n: float(np.nanmean(per_user[n])) if np.isfinite(per_user[n]).any() else math.nan for n in names
+        }
+        replicates = {metric_name: replicate_means[row] for row, metric_name in enumerate(names)}
+    bounds = percentile_interval(np.vstack(list(replicates.values())), config.level) if replicates else None
+    ci: dict[str, tuple[float, float]] = {
+        name: (float(bounds[row, 0]), float(bounds[row, 1]))
+        for row, name in enumerate(replicates)
+        if bounds is not None
+    }
     metrics.update(scalars)
-    replicates = {metric_name: replicate_means[row] for row, metric_name in enumerate(names)}
     result = ModelResult(name, metrics, ci, fit_seconds, rank_seconds, per_user, replicates=replicates)
     result.hit_curve = hit_rate_curve(ranked, split.targets, max(config.ks))
     if config.sampled_negatives > 0:
@@ -366,16 +389,17 @@ def evaluate(
     if not config.ks or min(config.ks) < 1:
         raise ValueError(f"every K must be >= 1, got {config.ks}")
     results: dict[str, ModelResult] = {}
-    total = len(models) * split.n_users
+    total = len(models) * split.n_rows
     done: dict[str, int] = {}  # users ranked per model (tqdm stops counting when disabled)
-    bar = tqdm(total=total, desc="evaluate", unit="user", disable=not progress)
+    unit = "event" if split.stream is not None else "user"
+    bar = tqdm(total=total, desc="evaluate", unit=unit, disable=not progress)
     try:
         for index, name in enumerate(models):
             bar.set_postfix_str(f"fitting {name}")
             if on_progress is not None:
-                on_progress(f"fitting {name}", index * split.n_users, total)
+                on_progress(f"fitting {name}", index * split.n_rows, total)
 
-            def ranked(n: int, name: str = name, before: int = index * split.n_users) -> None:
+            def ranked(n: int, name: str = name, before: int = index * split.n_rows) -> None:
                 bar.update(n)
                 done[name] = done.get(name, 0) + n
                 if on_progress is not None:
@@ -390,6 +414,12 @@ def evaluate(
         bar.close()
     notes = [*split.notes, "full-catalogue ranking; 95% intervals: percentile bootstrap over users"
              f" ({config.replicates} resamples, the same for every model)"]  # fmt: skip
+    if split.stream is not None:
+        notes.append(
+            "stream metrics: 'ndcg@K' etc. average over events, 'user_ndcg@K' over users (each user's mean "
+            "over their events); every model's scores for sampled events were checked against scoring on "
+            "the log cut just before them (no look-ahead)"
+        )
     if config.sampled_negatives > 0:
         notes.append(
             f"sampled_*: each target ranked against {config.sampled_negatives} random negatives (a labelled "

@@ -11,6 +11,12 @@ The evaluator never hands a model anything but ``guarded_training(split)``, and 
    time it consumed (an ``observed_until`` attribute, e.g. a temporal memory) must report a time before
    the cut. Any breach raises :class:`LeakageError` and the model's numbers are never reported.
 
+3. **Stream** — the ``stream`` protocol must hand models the whole log (each query reads the events
+   before it, and they are many), so what a query read cannot be checked by what was handed. Instead
+   sampled queries are scored again on ``log.head(p)``, the log as it stood just before the query's
+   event, in which its own event and everything after it do not exist; scores that differ from the
+   batch's mean the model read the future, and :class:`LeakageError` is raised.
+
 What no guard can see: a model that keeps a private copy of future data and never shows it in its
 index. The evaluator's own path makes that impossible — models are built by the registry from a seed
 and a device only, and receive nothing but the guarded training timeline.
@@ -25,8 +31,10 @@ from engine.data.timeline import Timeline
 from engine.evaluation.protocols import HELD_OUT_KEY, Split
 from engine.recommenders.base import Recommender
 from engine.recommenders.index import training_index
+from engine.recommenders.stream import EventLog
 
 MAX_SHOWN = 3  # offending examples named in an error
+AUDIT_RTOL, AUDIT_ATOL = 1e-4, 1e-5  # float noise of batched vs single-query scoring, not a leak
 
 
 class LeakageError(RuntimeError):
@@ -97,6 +105,27 @@ def verify_fitted(model: Recommender, split: Split) -> None:
             f"{name} reports consuming events up to {_as_utc(observed).isoformat()}, "
             f"at or after the cut {split.cut.isoformat()}"
         )
+
+
+def audit_stream(model: Recommender, split: Split, scored: dict[int, np.ndarray]) -> None:
+    """Raise LeakageError unless each query in ``scored`` (row -> the scores the batch gave it) scores the
+    same on the log cut just before its event (see the module docstring, check 3)."""
+    stream = split.stream
+    if stream is None:
+        raise ValueError(f"audit_stream needs a stream split, got protocol {split.protocol!r}")
+    name = getattr(model, "name", type(model).__name__)
+    log, queries = stream.log, stream.queries
+    for row, batched in scored.items():
+        position = int(queries.position[row])
+        past: EventLog = log.head(position)
+        alone = np.asarray(model.stream_scorer(past, queries[row : row + 1])(slice(0, 1)), np.float32)[0]
+        if alone.shape != batched.shape or not np.allclose(alone, batched, AUDIT_RTOL, AUDIT_ATOL):
+            same_shape = alone.shape == batched.shape
+            worst = int(np.argmax(np.abs(np.nan_to_num(alone - batched)))) if same_shape else -1
+            raise LeakageError(
+                f"{name}'s scores for the test event at log position {position} change when the events from "
+                f"it on are removed (item {worst}): it read the event it predicts or a later one"
+            )
 
 
 def _as_utc(moment: object) -> pd.Timestamp:

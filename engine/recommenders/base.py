@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import torch
 from engine import ranking
 from engine.data.timeline import Timeline
 from engine.recommenders.index import training_index
+from engine.recommenders.stream import EventLog, StreamQueries, histories_before
 
 SCORE_CHUNK = 1024  # users scored at once: bounds memory at SCORE_CHUNK x n_items floats
 
@@ -78,6 +79,21 @@ class Recommender(ABC):
         cold-start scores. Models that cannot read an explicit history raise NotImplementedError.
         """
         raise NotImplementedError(f"{self.name} cannot score explicit histories")
+
+    def stream_scorer(self, log: EventLog, queries: StreamQueries) -> Callable[[slice], np.ndarray]:
+        """``scores_of(rows)`` -> scores [len(rows), n_items] of ``queries[rows]``, each from ``log[:p]``.
+
+        The ``stream`` protocol's entry (:mod:`engine.recommenders.stream`): the model's parameters stay
+        as fitted and each query reads only the events strictly before its own. The default scores each
+        query's user history before it with :meth:`score_histories`; models whose state is more than the
+        user's history (popularity as of the event, a memory stepped over it) override this. The work
+        shared by all queries may be done here, before the first call.
+        """
+
+        def scores_of(rows: slice) -> np.ndarray:
+            return self.score_histories(histories_before(log, queries[rows]))
+
+        return scores_of
 
     def recommend(self, users: Sequence[str], k: int, exclude_seen: bool = True) -> pd.DataFrame:
         """Ranked lists as a frame: ``user_id, rank, item_id, score`` (ranks 1..k, seen items dropped)."""

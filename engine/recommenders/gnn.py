@@ -31,8 +31,10 @@ from engine.model.trend import BUCKETS, ItemTrend
 from engine.recommenders.base import Recommender
 from engine.recommenders.evidence import GraphEvidence
 from engine.recommenders.gnn_checkpoint import build_checkpoint
-from engine.recommenders.popularity import recent_popularity
+from engine.recommenders.gnn_stream import gnn_stream_scorer
+from engine.recommenders.popularity import recent_popularity, window_seconds
 from engine.recommenders.score_mix import MIX_PARTS, ScoreMix
+from engine.recommenders.stream import EventLog, StreamQueries
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.mix_tail import fit_score_mix
@@ -94,6 +96,7 @@ class GNNRecommender(Recommender):
         self.states = torch.empty(0)  # [n_users, d]
         self.memory: MemoryState | None = None
         self.cold_scores = np.empty(0, dtype=np.float32)  # [n_items]
+        self.popularity_window_s = 0.0
         # trend_time "user": trend snapshots [S, n_items] and the snapshot each user row reads [n_users]
         self.trend_levels: torch.Tensor | None = None
         self.user_snapshot = torch.empty(0, dtype=torch.long)
@@ -146,6 +149,7 @@ class GNNRecommender(Recommender):
         self.cold_scores = (
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
+        self.popularity_window_s = window_seconds(events)  # the evidence's recent window, read by stream
         self.mix = ScoreMix.from_state(ckpt.score_mix)
         self.evidence = None
         if self.mix.uses_evidence:
@@ -190,6 +194,10 @@ class GNNRecommender(Recommender):
             return self.mix.weight("state") * cosine if self.mix.weight("state") != 1.0 else cosine
         parts = self.evidence.parts([self.history.get(str(user), _NO_HISTORY) for user in users])
         return self.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()})
+
+    def stream_scorer(self, log: EventLog, queries: StreamQueries) -> Callable[[slice], np.ndarray]:
+        """The memory stepped over each query's earlier events, weights frozen (:mod:`.gnn_stream`)."""
+        return gnn_stream_scorer(self, log, queries)
 
     # -- internals -------------------------------------------------------------------------------
     def _require(self) -> Checkpoint:

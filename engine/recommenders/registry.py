@@ -67,10 +67,11 @@ FACTORIES: dict[str, Callable[..., Recommender]] = {
     "RecentPop": _recent_pop,
     "ItemKNN": _item_knn,
     "SeqMarkov": _seq_markov,
-    "GRU4Rec": _gru4rec,
+    "GRU4Rec (CE)": _gru4rec,  # a cross-entropy GRU4Rec as in RecBole, not the official implementation
     "GNN": _gnn,
 }
-BASELINES: tuple[str, ...] = ("MostPop", "RecentPop", "ItemKNN", "SeqMarkov", "GRU4Rec")
+BASELINES: tuple[str, ...] = ("MostPop", "RecentPop", "ItemKNN", "SeqMarkov", "GRU4Rec (CE)")
+ALIASES: dict[str, str] = {"gru4rec": "GRU4Rec (CE)", "gru4rec-ce": "GRU4Rec (CE)"}  # lower-case -> name
 
 
 def gnn_available() -> bool:
@@ -91,7 +92,7 @@ def available_models() -> list[str]:
 
 def canonical_name(name: str) -> str:
     """The registered spelling of ``name`` (case-insensitive); UnknownModelError when none matches."""
-    by_lower = {known.lower(): known for known in FACTORIES}
+    by_lower = {**ALIASES, **{known.lower(): known for known in FACTORIES}}
     try:
         return by_lower[name.strip().lower()]
     except KeyError:

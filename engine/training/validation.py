@@ -30,7 +30,7 @@ from engine.model.model import InterestModel
 from engine.model.sequences import UserSequences, length_batches
 from engine.model.trend import ItemTrend
 from engine.replay.batch import REPLAY_TOKENS, replay_users
-from engine.targets import future_targets
+from engine.targets import event_targets, future_targets
 from engine.training.config import TrainConfig
 
 VALIDATION_CHUNK = 256  # rows ranked at once: bounds memory at 256 x n_items floats
@@ -96,11 +96,11 @@ def validation_set(
         raise AssertionError("validating users must keep one row order before and after the cut")
     by_user = dict(zip(targets.users, targets.items, strict=True))
     rows_targets = [by_user[user] for user in validating.users]
-    first = np.zeros(len(everything.items), dtype=bool)
-    first[everything.offsets[:-1][everything.lengths > 0]] = True
-    next_rows = np.flatnonzero(
-        (everything.seconds >= cut) & ~first & ~everything.repeat & catalogue[everything.items]
-    )
+    # the one target rule event by event (as the stream protocol reads it): a tail event of a known item,
+    # new to its user at that point, after an earlier event of theirs
+    row_user = np.repeat(np.arange(len(everything)), everything.lengths)
+    known_items = np.where(catalogue[everything.items], everything.items, -1)
+    next_rows = event_targets(row_user, known_items, everything.seconds >= cut).rows
     if len(next_rows) > NEXT_ITEM_MAX:
         next_rows = np.sort(rng.choice(next_rows, NEXT_ITEM_MAX, replace=False))
     return ValidationSet(validating, rows_targets, everything, next_rows, catalogue)

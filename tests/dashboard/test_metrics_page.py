@@ -66,7 +66,7 @@ def test_leave_last_out_is_its_own_evaluation(app: AppTest) -> None:
 def test_the_gnn_beside_every_baseline(app: AppTest) -> None:
     next(b for b in app.button if b.label == "Run evaluation").click().run()
     _run_until_shown(app, seconds=900)
-    assert app.dataframe[0].value["model"].tolist() == [*BASELINES, "GRU4Rec", "GNN"]
+    assert app.dataframe[0].value["model"].tolist() == [*BASELINES, "GRU4Rec (CE)", "GNN"]
 
 
 def test_a_running_evaluation_can_be_cancelled(app: AppTest) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 from engine.data.validate import normalize
 from engine.evaluation.protocols import time_split
 from engine.model.sequences import UserSequences
-from engine.targets import future_targets
+from engine.targets import event_targets, future_targets
 from engine.training.config import TrainConfig
 from engine.training.planted import PlantedConfig, planted_frame
 from engine.training.validation import validation_set
@@ -74,3 +74,22 @@ def test_the_validation_tail_and_the_time_split_pick_the_same_targets() -> None:
     for row in rows:
         user = int(np.searchsorted(everything.offsets, row, side="right")) - 1
         assert everything.items[row] not in everything.items[everything.offsets[user] : row]
+
+
+def test_event_targets_read_each_event_against_its_own_past() -> None:
+    # log order: u0 a, u1 b, u0 c | candidates: u0 a (seen), u1 x (unknown), u2 a (cold), u2 b, u0 b
+    users = np.array([0, 1, 0, 0, 1, 2, 2, 0])
+    items = np.array([0, 1, 2, 0, -1, 0, 1, 1])
+    candidate = np.array([False, False, False, True, True, True, True, True])
+    found = event_targets(users, items, candidate)
+    assert found.rows.tolist() == [6, 7]  # u2's b after its cold a; u0's b, new to u0
+    assert found.items.tolist() == [1, 1]
+    assert found.counts == {
+        "test_events": 5,
+        "dropped_events_unknown_item": 1,
+        "skipped_cold_events": 1,
+        "dropped_events_already_seen": 1,
+    }
+    assert event_targets(users, items, candidate, repeat_aware=True, include_cold=True).rows.tolist() == [
+        3, 5, 6, 7,
+    ]  # fmt: skip

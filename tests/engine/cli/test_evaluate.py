@@ -81,6 +81,27 @@ def test_loo_with_sampled_comparison(
     assert "sampled_hit_rate@5" in data["sampled"]["RecentPop"]
 
 
+def test_stream_protocol_reports_event_and_user_averages(
+    events_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "stream.json"
+    code = main(["evaluate", "--events", str(events_csv), "--protocol", "stream", "--models",
+                 "mostpop,seqmarkov", "--max-events", "60", "--bootstrap", "50",
+                 "--json", str(out)])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "user_ndcg@20" in printed
+    data = json.loads(out.read_text())
+    assert data["protocol"] == "stream"
+    assert data["events"] == 60  # capped by --max-events
+    assert data["split"]["skipped_by_cap"] > 0
+    assert data["users"] <= 50
+    for metrics in data["models"].values():
+        assert {"ndcg@20", "user_ndcg@20", "hit_rate@10", "user_hit_rate@10"} <= set(metrics)
+    assert data["models"]["SeqMarkov"]["ndcg@20"] > data["models"]["MostPop"]["ndcg@20"]
+    assert data["delta_vs_best"]["MostPop"]["model"] == "SeqMarkov"
+
+
 def test_unknown_model_exits_2_with_one_line(events_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--events", str(events_csv), "--models", "MostPop,NoSuchModel"]) == 2
     err = capsys.readouterr().err.strip()
@@ -95,7 +116,8 @@ def test_unknown_model_exits_2_with_one_line(events_csv: Path, capsys: pytest.Ca
         (["--k", "0"], "--k"),
         (["--cut", "1.5"], "between 0 and 1"),
         (["--bootstrap", "0"], "--bootstrap"),
-        (["--protocol", "loo", "--include-cold"], "--include-cold applies to --protocol time only"),
+        (["--protocol", "loo", "--include-cold"], "--include-cold applies to --protocol time and stream"),
+        (["--protocol", "stream", "--sampled", "10"], "--sampled applies to --protocol time and loo"),
     ],
 )
 def test_bad_options_exit_2(

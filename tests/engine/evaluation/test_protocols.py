@@ -121,7 +121,7 @@ def test_training_index_is_what_every_model_indexes() -> None:
 
 def test_include_cold_is_refused_by_leave_last_out() -> None:
     rows = [("u", "x", 1), ("u", "y", 2), ("v", "y", 3), ("v", "x", 4)]
-    with pytest.raises(ValueError, match="time protocol only"):
+    with pytest.raises(ValueError, match="time and stream protocols only"):
         make_split(_timeline(rows), "loo", include_cold=True)
 
 

@@ -33,13 +33,15 @@ def _cyclic_timeline(n_users: int = 30, length: int = 12, n_items: int = 8) -> T
     return normalize(frame, drop_outliers=False)
 
 
-def test_published_defaults_are_fixed() -> None:
+def test_recbole_defaults_and_the_tunable_knobs() -> None:
     net = gru4rec.GRU4RecNet(10)
     assert net.item_embedding.embedding_dim == 64 == gru4rec.EMBEDDING_SIZE
-    assert net.gru.hidden_size == 128 == gru4rec.HIDDEN_SIZE
+    assert net.gru.hidden_size == 128 == gru4rec.HIDDEN_SIZE == GRU4RecConfig().hidden_size
     assert net.emb_dropout.p == 0.3 == gru4rec.DROPOUT
-    assert gru4rec.LEARNING_RATE == 1e-3
-    assert not {"embedding_size", "hidden_size", "dropout", "learning_rate"} & set(vars(GRU4RecConfig()))
+    assert gru4rec.LEARNING_RATE == 1e-3 == GRU4RecConfig().learning_rate
+    assert gru4rec.GRU4RecNet(10, hidden_size=64).gru.hidden_size == 64  # a knob --tune may set
+    assert not {"embedding_size", "dropout"} & set(vars(GRU4RecConfig()))  # fixed
+    assert GRU4Rec().name == "GRU4Rec (CE)"  # says what it is: RecBole's cross-entropy GRU4Rec
 
 
 def test_collapse_repeats() -> None:

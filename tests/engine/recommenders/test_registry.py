@@ -18,7 +18,8 @@ from engine.recommenders.registry import (
 
 def test_names_are_case_insensitive() -> None:
     assert canonical_name("itemknn") == "ItemKNN"
-    assert canonical_name(" GRU4REC ") == "GRU4Rec"
+    assert canonical_name(" GRU4REC ") == "GRU4Rec (CE)"  # the CLI key names the RecBole-style model
+    assert canonical_name("gru4rec (ce)") == "GRU4Rec (CE)"
     assert resolve_models("mostpop,SeqMarkov,MOSTPOP") == ["MostPop", "SeqMarkov"]
 
 

@@ -1,0 +1,89 @@
+"""The GNN in the stream protocol: each query's state is the memory stepped over every earlier event of
+its user (training and test alike), and its scores do not change when the future is cut off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.data.timeline import Timeline
+from engine.evaluation.guard import audit_stream
+from engine.evaluation.protocols import stream_split
+from engine.recommenders.evidence import GraphEvidence
+from engine.recommenders.gnn import GNNRecommender
+from engine.recommenders.gnn_stream import query_states
+from engine.recommenders.markov import SeqMarkov
+from engine.recommenders.score_mix import ScoreMix
+from engine.recommenders.stream import histories_before
+
+CUT = 0.8  # the shared checkpoint trained on events up to this quantile
+
+
+@pytest.fixture(scope="module")
+def fitted(replay_checkpoint: Path, replay_data: Timeline) -> GNNRecommender:
+    rec = GNNRecommender.load(replay_checkpoint, device="cpu")
+    seconds = replay_data.seconds()
+    return rec.observe(replay_data.subset(seconds < np.quantile(seconds, CUT, method="lower")))
+
+
+def test_query_state_is_the_replay_of_every_earlier_event(
+    fitted: GNNRecommender, replay_data: Timeline
+) -> None:
+    split = stream_split(replay_data, quantile=CUT, max_events=None)
+    assert split.stream is not None
+    log, queries = split.stream.log, split.stream.queries
+    states, warm = query_states(fitted, log, queries)
+    assert warm.all()
+    for row in np.linspace(0, len(queries) - 1, 5).round().astype(int):
+        position, user = int(queries.position[row]), log.user_ids[queries.user[row]]
+        mine = (np.arange(len(replay_data)) < position) & (replay_data.events["user_id"] == user).to_numpy()
+        replayed = fitted.replay(replay_data.subset(mine))[str(user)]  # a fresh memory over the prefix
+        np.testing.assert_allclose(states[row].numpy(), replayed, rtol=1e-4, atol=1e-5)
+        assert (log.seconds[:position] <= queries.seconds[row]).all()
+
+
+def test_gnn_stream_scores_pass_the_look_ahead_audit(fitted: GNNRecommender, replay_data: Timeline) -> None:
+    split = stream_split(replay_data, quantile=CUT, max_events=200, seed=1)
+    assert split.stream is not None
+    n = len(split.stream.queries)
+    scores = fitted.stream_scorer(split.stream.log, split.stream.queries)(slice(0, n))
+    assert scores.shape == (n, fitted.n_items)
+    audit_stream(fitted, split, {row: scores[row] for row in (0, n // 2, n - 1)})  # raises on a leak
+    assert torch.isfinite(torch.from_numpy(scores)).all()
+
+
+def test_gnn_stream_scores_add_the_transition_from_the_last_earlier_item(
+    fitted: GNNRecommender, replay_data: Timeline
+) -> None:
+    """With the mix cosine + w x transition, a query's score minus the cosine-only score is w times
+    SeqMarkov's P(j | the user's last item before the query), fitted on the training events."""
+    split = stream_split(replay_data, quantile=CUT, max_events=50, seed=2)
+    assert split.stream is not None
+    log, queries = split.stream.log, split.stream.queries
+    n = len(queries)
+    saved = fitted.mix, fitted.evidence
+    try:
+        fitted.mix, fitted.evidence = ScoreMix({"state": 1.0}), None
+        cosine = fitted.stream_scorer(log, queries)(slice(0, n))
+        markov = SeqMarkov().fit(split.train)
+        fitted.mix = ScoreMix({"state": 1.0, "transition": 0.5})
+        evidence = GraphEvidence.fit(split.train, fitted.item_index)
+        fitted.evidence = evidence
+        mixed = fitted.stream_scorer(log, queries)(slice(0, n))
+    finally:
+        fitted.mix, fitted.evidence = saved
+    histories = histories_before(log, queries)
+    followed = 0  # queries whose last item was followed by something in training
+    for row in range(0, n, 7):
+        last = fitted.catalogue[histories[row][-1]]
+        expected = np.zeros(fitted.n_items)
+        if last in markov.item_index:
+            probs = markov.transitions[markov.item_index[last]].toarray()[0]
+            for own, p in enumerate(probs):
+                expected[fitted.item_index[markov.catalogue[own]]] = p
+        np.testing.assert_allclose(mixed[row] - cosine[row], 0.5 * expected, atol=1e-5)
+        followed += bool(expected.any())
+    assert followed > 0
