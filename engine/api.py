@@ -360,7 +360,7 @@ def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
 
 
 # -- evaluation --------------------------------------------------------------------------------------
-EVAL_PROTOCOLS = ("time", "loo")  # engine.evaluation.PROTOCOLS, without importing the evaluator here
+EVAL_PROTOCOLS = ("time", "loo", "stream")  # engine.evaluation.PROTOCOLS, without importing the evaluator
 
 
 def evaluation_models() -> list[str]:
@@ -381,7 +381,8 @@ def evaluate_models(
     on_progress: Callable[[float, str], None] | None = None,
 ) -> EvaluationTables:
     """The ``evaluate`` command's comparison as plain tables: split ``timeline`` by ``protocol`` ("time":
-    a global cut at the ``cut`` quantile of time; "loo": each user's last event), fit every model
+    a global cut at the ``cut`` quantile of time; "loo": each user's last event; "stream": the same cut,
+    then every later event predicted from all events before it, at most 20,000 of them), fit every model
     (the GNN and every baseline by default) on the training part only, rank the full catalogue, and
     report each metric with its 95% bootstrap interval, every model's paired difference from the best
     baseline, and the cumulative hit rate by list position. ``on_progress(fraction, text)`` follows the
@@ -424,8 +425,8 @@ def evaluate_models(
 
     def ranking(text: str, done: int, total: int) -> None:
         if text.startswith("ranking"):
-            ranked = done - state["index"] * split.n_users
-            report(0.9 + 0.1 * ranked / max(split.n_users, 1), text)
+            ranked = done - state["index"] * split.n_rows
+            report(0.9 + 0.1 * ranked / max(split.n_rows, 1), text)
 
     config = EvalConfig(ks=tuple(sorted(set(ks))), replicates=replicates, seed=seed)
     factories = {name: factory(i, name) for i, name in enumerate(names)}

@@ -11,6 +11,7 @@ from engine import api
 PROTOCOLS = {
     "time": "time — a global cut in time (the headline)",
     "loo": "loo — each user's last event held out",
+    "stream": "stream — every event after the cut, predicted from all before it",
 }
 
 st.header("Metrics")
@@ -39,15 +40,15 @@ with st.container(border=True):
         0.9,
         step=0.05,
         key=state.EVAL_CUT,
-        disabled=protocol != "time",
-        help="time protocol: training = events before this quantile of time",
+        disabled=protocol == "loo",
+        help="time and stream protocols: training = events before this quantile of time",
     )
 if not models or not ks:
     st.warning("Choose at least one model and one K.")
     st.stop()
 ordered = tuple(m for m in available if m in models)
 k_values = tuple(sorted(ks))
-cut_used = cut if protocol == "time" else 0.0
+cut_used = cut if protocol != "loo" else 0.0
 key = analysis.evaluation_key(timeline.fingerprint(), protocol, ordered, k_values, cut_used)
 found = analysis.finished_evaluation(key)
 

@@ -81,3 +81,15 @@ def test_a_running_evaluation_can_be_cancelled(app: AppTest) -> None:
     assert not app.exception
     assert not app.dataframe
     assert app.session_state["eval_job"].cancelled
+
+
+def test_stream_scores_every_later_event(app: AppTest) -> None:
+    app.multiselect(key="eval_models").set_value(["RecentPop", "SeqMarkov"]).run()
+    app.radio(key="eval_protocol").set_value("stream").run()
+    next(b for b in app.button if b.label == "Run evaluation").click().run()
+    _run_until_shown(app)
+    assert app.subheader[0].value == "Protocol stream"
+    table = app.dataframe[0].value
+    assert table["model"].tolist() == ["RecentPop", "SeqMarkov"]
+    assert all("[" in cell for cell in table["NDCG@10"])
+    assert any("averaged over events and over users" in str(c.value) for c in [*app.caption, *app.markdown])
