@@ -58,7 +58,9 @@ function drawMark(gd, mark) {
   const plot = layerOf(gd);
   if (mark.x !== undefined) {
     const x = px(mark.x);
-    el("line", { x1: x, x2: x, y1: 0, y2: fl.yaxis._length, stroke: INK, "stroke-width": 1.5 }, plot);
+    const span = { x1: x, x2: x, y1: 0, y2: fl.yaxis._length };
+    el("line", { ...span, stroke: "#FFFFFF", "stroke-width": 3.5, opacity: 0.8 }, plot); // seen on dark cells
+    el("line", { ...span, stroke: INK, "stroke-width": 1.5 }, plot);
   }
   if (mark.path) {
     const line = (pts) => pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ");
