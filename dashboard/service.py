@@ -7,11 +7,13 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import graph_html
+from dashboard import graph_html, replay_figures
 from engine import api
 
 
@@ -127,6 +129,56 @@ def positions(_trace: api.Trace, key: str) -> dict[str, tuple[float, float]]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def item_map(_model: api.ReplayModel, model_key: str) -> pd.DataFrame:
     return api.item_map(_model)
+
+
+# Shared, never mutated: a page shows them as they are, and exports copy them (replay_figures.at_step).
+@st.cache_resource(max_entries=16, show_spinner=False)
+def replay_figures_of(
+    _trace: api.Trace, _items: pd.DataFrame, key: str, planted: tuple[int, ...], cut: int | None
+) -> dict[str, go.Figure]:
+    """The Replay figures of a trace, drawn once (none depends on the step): ``key`` names the trace."""
+    steps, figures = _trace.steps, replay_figures
+    return {
+        "trajectory": figures.trajectory(_trace.states, steps, _items, list(planted)),
+        "drift": figures.drift(steps, cut, list(planted)),
+        "interests": figures.interest_heatmap(_trace.interests, cut),
+        "hits": figures.running_hits(steps, cut, "hit"),
+        "mrr": figures.running_hits(steps, cut, "rr"),
+    }
+
+
+def step_payload(trace: api.Trace, key: str, step: int, max_nodes: int) -> dict[str, Any]:
+    """What the browser needs to show ``step`` on the views drawn once per trace (see
+    :mod:`dashboard.step_bridge`): the graph's nodes and edges, the step line of each chart and the
+    trajectory's step traces. ``key`` names the trace."""
+    view = api.graph_view(trace, step, max_nodes)
+    interests = trace.interests[trace.interests["step"] == step].set_index("category")["strength"]
+    where = positions(trace, key)
+    graph = graph_html.step_graph(view.nodes, view.edges, where, graph_html.category_colours(interests))
+    line = {"x": step}
+    return {
+        "stamp": f"{key}:{step}:{max_nodes}",
+        "step": step,
+        "graph": {**graph, "trace": key, "step": step, "hidden": view.hidden},
+        "charts": {
+            "fig_trajectory": replay_figures.trajectory_mark(trace.states, trace.steps, step),
+            "fig_drift": line,
+            "fig_interests": line,
+            "fig_hits": line,
+            "fig_mrr": line,
+        },
+    }
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _explanations_by_step(_trace: api.Trace, key: str) -> dict[int, pd.DataFrame]:
+    groups = _trace.explanations.groupby("step", sort=False)
+    return {int(cast(int, step)): rows for step, rows in groups}
+
+
+def step_explanations(trace: api.Trace, key: str, step: int) -> pd.DataFrame:
+    """The explanation rows of one step (split once per trace: a step never scans the whole table)."""
+    return _explanations_by_step(trace, key).get(step, trace.explanations.iloc[:0])
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing the export…")

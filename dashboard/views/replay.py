@@ -5,12 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import graph_html, replay_figures, service, sidebar, state
+from dashboard import graph_html, replay_figures, service, sidebar, state, step_bridge
 from dashboard.model_gate import current_model
 from dashboard.replay_view import (
     change_label,
-    explanation_markdown,
-    explanation_rows,
+    explanation_texts,
     export_figure,
     move_step,
     plain,
@@ -42,6 +41,7 @@ heldout = steps.index[steps["split"] == "heldout"]
 cut = int(heldout[0]) if len(heldout) else None
 planted = api.planted_drift_steps(timeline.source, user, trace) if timeline.source else []
 summary = trace.summary()
+trace_key = f"{model_key}:{timeline.fingerprint()}:{user}"
 
 cols = st.columns(6)
 cols[0].metric("Events", f"{trace.n_steps:,}")
@@ -80,6 +80,10 @@ controls[3].caption(
 )
 
 
+# drawn once per trace, below the step views: none depends on the step (the bridge marks it in the browser)
+figs = service.replay_figures_of(trace, service.item_map(model, model_key), trace_key, tuple(planted), cut)
+
+
 @st.fragment(run_every=1.0 if playing else None)
 def step_views() -> None:
     """Everything that follows the step: reruns alone while scrubbing or playing."""
@@ -93,21 +97,17 @@ def step_views() -> None:
     row = steps.iloc[step]
     st.markdown(step_caption(row, cut))
 
+    # the graph page and the figures are the same at every step (drawn once per trace): the bridge moves
+    # the step on them in the browser, so a step neither reloads the iframe nor redraws a figure
+    max_nodes = int(st.session_state.get(state.MAX_NODES, 60))
+    payload = service.step_payload(trace, trace_key, step, max_nodes)
+    step_bridge.show(payload)
     graph_col, recs_col = st.columns([3, 2])
     with graph_col:
-        view = api.graph_view(trace, step, int(st.session_state.get(state.MAX_NODES, 60)))
-        colours = graph_html.category_colours(
-            trace.interests[trace.interests["step"] == step].set_index("category")["strength"]
-        )
-        st.iframe(
-            graph_html.graph_html(
-                view.nodes, view.edges, service.positions(trace, model_key + user), colours
-            ),
-            height=540,
-        )
+        st.iframe(graph_html.graph_page(), height=540)
         st.caption(
             "Interest graph: node size = interest now, colour = category (8 heaviest), red border = new at "
-            f"this step; hover an edge for its attention α. {view.hidden} more nodes hidden."
+            f"this step; hover an edge for its attention α. {payload['graph']['hidden']} more nodes hidden."
         )
     with recs_col:
         recs = trace.recs[trace.recs["step"] == step]
@@ -154,23 +154,6 @@ def step_views() -> None:
             key="csv",
         )
 
-    figs = {
-        "trajectory": replay_figures.trajectory(
-            trace.states, steps, service.item_map(model, model_key), step, planted
-        ),
-        "drift": replay_figures.drift(steps, step, cut, planted),
-        "interests": replay_figures.interest_heatmap(trace.interests, step, cut),
-        "hits": replay_figures.running_hits(steps, step, cut, "hit"),
-        "mrr": replay_figures.running_hits(steps, step, cut, "rr"),
-    }
-    one, two = st.columns(2)
-    one.plotly_chart(figs["trajectory"], width="stretch", key="fig_trajectory")
-    two.plotly_chart(figs["drift"], width="stretch", key="fig_drift")
-    st.plotly_chart(figs["interests"], width="stretch", key="fig_interests")
-    three, four = st.columns(2)
-    three.plotly_chart(figs["hits"], width="stretch", key="fig_hits")
-    four.plotly_chart(figs["mrr"], width="stretch", key="fig_mrr")
-
     st.subheader("Why these items", divider="gray")
     st.caption(
         "Each score splits exactly into the memory of the whole timeline, one part per recent event "
@@ -178,14 +161,14 @@ def step_views() -> None:
         "followed the last item, co-occurrence with the recent items, recent popularity; a graph edge α "
         "shows where the source item links to the listed one."
     )
-    explain = trace.explanations[trace.explanations["step"] == step]
     top10 = listed.head(10)
+    texts = explanation_texts(service.step_explanations(trace, trace_key, step), top10["rank"].tolist())
     halves = st.columns(2)
     for rank, name, score in zip(
         top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
     ):
         with halves[(rank - 1) % 2].expander(f"#{rank} {plain(name)} — score {score:.3f}"):
-            st.markdown(explanation_markdown(explanation_rows(explain, int(rank))))
+            st.markdown(texts.get(int(rank), "No parts."))
 
     with st.expander("Export"):
         st.caption("Files are made when you click, so exporting never slows stepping.")
@@ -203,9 +186,12 @@ def step_views() -> None:
             ex[2].caption("PNG export needs Chromium for kaleido; HTML works everywhere.")
         else:
             figure = figs[name]
+            traces = (
+                replay_figures.trajectory_step(trace.states, steps, step) if name == "trajectory" else None
+            )
             ex[2].download_button(
                 f"Download {name}.{kind.lower()}",
-                lambda: export_figure(figure, kind),
+                lambda: export_figure(replay_figures.at_step(figure, step, traces), kind),
                 f"{name}-step-{step}.{kind.lower()}",
                 "image/png" if kind == "PNG" else "text/html",
                 key="fig_dl",
@@ -213,3 +199,13 @@ def step_views() -> None:
 
 
 step_views()
+
+st.subheader("Over the whole timeline", divider="gray")
+st.caption("The current step is the dark line (the star on the trajectory); it follows the step control.")
+one, two = st.columns(2)
+one.plotly_chart(figs["trajectory"], width="stretch", key="fig_trajectory")
+two.plotly_chart(figs["drift"], width="stretch", key="fig_drift")
+st.plotly_chart(figs["interests"], width="stretch", key="fig_interests")
+three, four = st.columns(2)
+three.plotly_chart(figs["hits"], width="stretch", key="fig_hits")
+four.plotly_chart(figs["mrr"], width="stretch", key="fig_mrr")

@@ -65,6 +65,7 @@ def test_tooltips_show_hostile_names_as_text(page, server: str) -> None:  # type
     iframe.wait_for()
     frame = iframe.element_handle().content_frame()
     frame.locator("canvas").first.wait_for(timeout=60_000)
+    frame.wait_for_function("() => window.drawnStep === 0")  # step 0's nodes are in and drawn
     found = frame.evaluate(
         """() => {
             const node = nodes.get().find(n => String(n.title).includes("<img"));
@@ -112,3 +113,50 @@ def test_play_advances_and_sessions_keep_their_own_step(browser, server: str) ->
     finally:
         for c in contexts:
             c.close()
+
+
+def test_a_step_updates_the_graph_and_charts_in_place(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    """A step moves the graph and the chart marks without reloading the iframe or redrawing a figure."""
+    _open_replay(page, server)
+    user = page.url.split("user=")[1].split("&")[0]
+    page.goto(f"{server}/?user={user}&step=2")
+    page.get_by_text("Step 2 ·", exact=False).first.wait_for()
+    iframe = page.locator("iframe").first
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function("() => window.drawnStep === 2")
+    page.wait_for_function("() => window.__replayStep && window.__replayMarked === window.__replayStep.stamp")
+    frame.evaluate("() => { window.__sameDocument = true; }")  # gone if the iframe reloads
+    nodes_before = frame.evaluate("() => nodes.getIds().length")
+    page.evaluate(
+        "() => document.querySelectorAll('.js-plotly-plot').forEach(g => { g.__sameChart = true; })"
+    )
+    line_before = page.evaluate(
+        "() => document.querySelector('.st-key-fig_drift svg.replay-step line:last-child').getAttribute('x1')"
+    )
+    star_before = page.evaluate(
+        "() => document.querySelector('.st-key-fig_trajectory .replay-now').getAttribute('points')"
+    )
+
+    slider = page.get_by_role("slider", name="Step")
+    slider.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    page.get_by_text("Step 8 ·", exact=False).first.wait_for()
+    frame.wait_for_function("() => window.drawnStep === 8")
+    page.wait_for_function(
+        "() => window.__replayStep.step === 8 && window.__replayMarked === window.__replayStep.stamp"
+    )
+    assert frame.evaluate("() => window.__sameDocument") is True  # the iframe was not reloaded
+    assert frame.evaluate("() => nodes.getIds().length") > nodes_before  # the graph grew with the timeline
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].every(g => g.__sameChart === true)"
+    )  # no figure was remounted
+    line_after = page.evaluate(
+        "() => document.querySelector('.st-key-fig_drift svg.replay-step line:last-child').getAttribute('x1')"
+    )
+    assert float(line_after) > float(line_before)  # the step line moved right
+    star_after = page.evaluate(
+        "() => document.querySelector('.st-key-fig_trajectory .replay-now').getAttribute('points')"
+    )
+    assert star_after != star_before
+    assert page.locator("svg.replay-step").count() == 5  # every chart carries the step
