@@ -68,6 +68,12 @@ def registered_model(path: str, mtime_ns: int, fingerprint: str, _timeline: api.
     return api.load_model(path, _timeline)
 
 
+@st.cache_data(max_entries=4, show_spinner="Preparing the embeddings…")
+def projector_zip(_model: api.ReplayModel, model_key: str) -> bytes:
+    """The model's item embeddings in the TensorBoard Projector's format (zip bytes)."""
+    return api.projector_zip(_model)
+
+
 def start_training(timeline: api.Timeline, name: str, cut: float | None, epochs: int) -> jobs.Job:
     """This visitor's training run in the background; registered under ``name`` when it finishes.
     Each finished epoch (loss, validation NDCG) is appended to the job's records for the live curves."""

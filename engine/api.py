@@ -81,6 +81,7 @@ __all__ = [
     "parse_edits",
     "parse_pairs",
     "planted_drift_steps",
+    "projector_zip",
     "pseudonymise",
     "register_trained",
     "register_upload",
@@ -344,6 +345,15 @@ def model_info(model: ReplayModel) -> dict[str, Any]:
         "history": list(ckpt.history or []),
         "device": str(model.device),
     }
+
+
+def projector_zip(model: ReplayModel) -> bytes:
+    """The model's item embeddings for the TensorBoard Embedding Projector: a zip of ``vectors.tsv`` (one
+    row of ``d`` values per catalogue item) and ``metadata.tsv`` (header ``item_id``, ``name``,
+    ``category``; tabs and line breaks in names replaced by spaces). See :mod:`engine.replay.projector`."""
+    from engine.replay.projector import projector_zip as build
+
+    return build(model)
 
 
 def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:

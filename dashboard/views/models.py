@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, jobs, model_figures, model_gate, sidebar, state
+from dashboard import analysis, exports, jobs, model_figures, model_gate, sidebar, state
 from dashboard.replay_view import plain
 from engine import api
 
@@ -32,7 +32,7 @@ store = analysis.registry()
 st.subheader("In use", divider="gray")
 gate = model_gate.current_model(timeline)
 if gate is not None:
-    model, _ = gate
+    model, model_key = gate
     info = api.model_info(model)
     cols = st.columns(4)
     cols[0].metric("Model", st.session_state.get(state.MODEL_CHOICE, state.DEFAULT_MODEL).split(" (")[0])
@@ -42,7 +42,19 @@ if gate is not None:
     best = max((r["val_ndcg"] for r in history if r.get("val_ndcg") is not None), default=None)
     cols[3].metric("Validation NDCG@20", "–" if best is None else f"{best:.3f}", help="best epoch of the fit")
     if history:
-        st.plotly_chart(model_figures.training_curves(history), width="stretch", key="model_curves")
+        curves = model_figures.training_curves(history)
+        st.plotly_chart(curves, width="stretch", key="model_curves")
+        exports.figure_export({"training curves": curves}, "model_fig", "model-")
+    st.download_button(
+        "Item embeddings for the TensorBoard Projector (zip)",
+        lambda: analysis.projector_zip(model, model_key),
+        "item-embeddings-projector.zip",
+        "application/zip",
+        key="projector_zip",
+        icon=":material/download:",
+        help="vectors.tsv (one row per item) and metadata.tsv (item_id, name, category): load both at "
+        "projector.tensorflow.org or in TensorBoard's projector",
+    )
     st.caption(
         "Validation is the latest tenth of the training events, held out from the fit. For the model "
         "against every baseline on a named protocol, see Metrics."
@@ -80,6 +92,7 @@ else:
             "validation NDCG@20": st.column_config.NumberColumn(format="%.3f"),
         },
     )
+    exports.csv_button(table, "model-registry", "registry_csv")
     pick = st.columns([3, 1, 1])
     chosen = pick[0].selectbox("Registered model", [e.name for e in entries], key="registry_pick")
     pick[1].button("Use on every page", width="stretch", on_click=_use, args=(chosen,))

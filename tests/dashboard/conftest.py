@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,3 +24,21 @@ def replay_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     loaded = api.load_timeline(path)
     api.train_model(loaded, api.model_path(loaded, path), api.DEMO_CUT_QUANTILE)
     return path
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], object]]:
+    """What each deferred ``st.download_button`` of a run would produce, by file name: the callable the
+    page registered (AppTest's runtime, and with it the file manager, is gone once a run ends)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: dict[str, Callable[[], object]] = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self: MediaFileManager, data_callable: Any, *args: Any, **kwargs: Any) -> str:
+        name = kwargs.get("file_name", args[2] if len(args) > 2 else None)
+        made[str(name)] = data_callable
+        return register(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return made

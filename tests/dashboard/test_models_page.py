@@ -3,8 +3,11 @@ used on every page; two sessions never see each other's runs."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,7 +39,9 @@ def _train(at: AppTest, name: str) -> None:
     assert not at.exception
 
 
-def test_a_trained_model_is_registered_and_used_everywhere(data: Path) -> None:
+def test_a_trained_model_is_registered_and_used_everywhere(
+    data: Path, downloads: dict[str, Callable[[], object]]
+) -> None:
     at = _models_page()
     assert at.header[0].value == "Models"
     assert any("No model is registered yet" in c.value for c in at.caption)
@@ -51,6 +56,8 @@ def test_a_trained_model_is_registered_and_used_everywhere(data: Path) -> None:
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["tiny <b>run</b>"]  # a name from a person shows as text
     assert table["data"].tolist() == ["this data"]
+    registry_csv = str(downloads["model-registry.csv"]())
+    assert registry_csv.splitlines()[1].startswith("tiny <b>run</b>,this data,trained,")
     assert "tiny <b>run</b>" in at.sidebar.selectbox(key="model_choice").options
     next(b for b in at.button if b.label == "Use on every page").click().run()
     assert not at.exception
@@ -76,3 +83,21 @@ def test_two_sessions_keep_their_own_training_runs(data: Path) -> None:
     first.run()
     assert any("was cancelled" in c.value for c in first.caption)
     assert not list(data.parent.glob("models/*.pt"))  # nothing saved
+
+
+def test_the_projector_export_has_a_row_per_item(
+    data: Path, downloads: dict[str, Callable[[], object]]
+) -> None:
+    at = _models_page()
+    items = int({m.label: m.value for m in at.metric}["Items"].replace(",", ""))
+    assert any(b.label.startswith("Item embeddings") for b in at.get("download_button"))
+    archive = zipfile.ZipFile(io.BytesIO(downloads["item-embeddings-projector.zip"]()))  # type: ignore[arg-type]
+    vectors = archive.read("vectors.tsv").decode().splitlines()
+    metadata = [line.split("\t") for line in archive.read("metadata.tsv").decode().splitlines()]
+    dim = len(vectors[0].split("\t"))
+    assert dim > 1
+    assert len(vectors) == items
+    assert sum(len(line.split("\t")) for line in vectors) == items * dim  # catalogue size x dim values
+    assert metadata[0] == ["item_id", "name", "category"]
+    assert len(metadata) == items + 1
+    assert {len(row) for row in metadata} == {3}
