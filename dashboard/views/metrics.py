@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import analysis, jobs, metrics_view, sidebar, state
+from dashboard import analysis, exports, jobs, metrics_view, sidebar, state
 from dashboard.replay_view import plain
 from engine import api
 
@@ -113,27 +113,28 @@ for k in tables.ks:
         headline_metric,
     )
     st.dataframe(table, hide_index=True, width="stretch", key=f"eval_table_{k}")
+    exports.csv_button(table, f"accuracy-{tables.protocol}-at-{k}", f"eval_table_{k}_csv")
 st.caption(
     f"Δ: each model minus the best baseline ({tables.reference}, by {tables.headline}), per user, with the "
     "paired 95% interval over the same resamples; ▲ / ▼: the interval excludes 0 (a real difference)."
 )
 
 left, right = st.columns(2)
-left.plotly_chart(metrics_view.hit_curves(tables.hit_curves, tables.models), width="stretch", key="eval_hits")
+figures = {"hit rate by list position": metrics_view.hit_curves(tables.hit_curves, tables.models)}
+left.plotly_chart(figures["hit rate by list position"], width="stretch", key="eval_hits")
 if tables.reference is not None:
-    right.plotly_chart(
-        metrics_view.delta_forest(
-            tables.deltas, tables.models, headline_metric, int(headline_k), tables.reference
-        ),
-        width="stretch",
-        key="eval_forest",
+    figures["difference from the best baseline"] = metrics_view.delta_forest(
+        tables.deltas, tables.models, headline_metric, int(headline_k), tables.reference
     )
+    right.plotly_chart(figures["difference from the best baseline"], width="stretch", key="eval_forest")
+exports.figure_export(figures, "eval_fig", f"metrics-{tables.protocol}-")
 
 st.markdown(f"**Beyond accuracy at K = {max(tables.ks)}**")
 beyond = metrics_view.metric_table(
     tables.metrics, tables.deltas, tables.models, max(tables.ks), metrics_view.BEYOND
 )
 st.dataframe(beyond, hide_index=True, width="stretch", key="eval_beyond")
+exports.csv_button(beyond, f"beyond-accuracy-{tables.protocol}", "eval_beyond_csv")
 st.caption(
     "coverage: share of the catalogue in anyone's list; novelty: mean self-information of the listed items "
     "(higher = less popular); diversity: share of list pairs from different categories."
@@ -142,6 +143,7 @@ with st.expander("Notes and timings"):
     for note in tables.notes:
         st.markdown(f"- {note}")
     st.dataframe(tables.seconds.round(2), hide_index=True)
+    exports.csv_button(tables.seconds, f"timings-{tables.protocol}", "eval_seconds_csv")
 st.download_button(
     "All metrics as CSV",
     api.safe_csv(tables.metrics),

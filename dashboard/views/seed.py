@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import seed_figures, state
+from dashboard import exports, seed_figures, state
 from engine import api
 
 
@@ -81,10 +82,11 @@ with formula:
     )
 
 left, right = st.columns(2)
-left.plotly_chart(seed_figures.example_graph(example), width="stretch", key="seed_graph")
-right.plotly_chart(seed_figures.example_bars(example), width="stretch", key="seed_bars")
+figures = {"graph": seed_figures.example_graph(example), "bars": seed_figures.example_bars(example)}
+left.plotly_chart(figures["graph"], width="stretch", key="seed_graph")
+right.plotly_chart(figures["bars"], width="stretch", key="seed_bars")
 
-st.dataframe(
+vectors = pd.DataFrame(
     {
         "vector": ["h_book", "h_movie", "h_sport", "W h_sport", "Σ α h_u", "before σ", "h_sport'"],
         "values": [
@@ -97,6 +99,8 @@ st.dataframe(
                 example["h_sport"],
             )
         ],
-    },
-    hide_index=True,
+    }
 )
+st.dataframe(vectors, hide_index=True)
+exports.csv_button(vectors, "seed-example", "seed_csv")
+exports.figure_export(figures, "seed_fig", "seed-")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, model_gate, segment_figures, service, sidebar, state
+from dashboard import analysis, exports, model_gate, segment_figures, service, sidebar, state
 from engine import api
 
 AUTO = "auto (best silhouette, 2–10)"
@@ -64,13 +64,13 @@ cols[3].metric("k chosen by", found.chosen_by)
 map_col, table_col = st.columns([1.1, 1])
 with map_col:
     items = service.item_map(model, model_key)
-    st.plotly_chart(
-        segment_figures.segment_map(found.users, found.segments, items), width="stretch", key="seg_map"
-    )
+    segment_map = segment_figures.segment_map(found.users, found.segments, items)
+    st.plotly_chart(segment_map, width="stretch", key="seg_map")
 with table_col:
     st.subheader("Segments", divider="gray")
+    segment_table = found.segments[["segment", "users", "share", "top_categories"]]
     st.dataframe(
-        found.segments[["segment", "users", "share", "top_categories"]],
+        segment_table,
         hide_index=True,
         width="stretch",
         column_config={
@@ -90,6 +90,7 @@ with table_col:
         "Users are grouped by the direction of their interest state (what the model would recommend them); "
         "a segment's categories are those of the items its centre ranks first."
     )
+    exports.csv_button(segment_table, "segments", "seg_csv")
 
 # -- trends ------------------------------------------------------------------------------------------
 st.subheader("Rising and fading categories", divider="gray")
@@ -102,19 +103,17 @@ trend_for = st.selectbox(
 )
 members = None if trend_for == ALL_USERS else tuple(found.members(int(trend_for)))
 windows: str | int = "W" if windows_kind == WEEKLY else int(n_windows)
+trend_chart = None
 try:
     trend = analysis.trends(timeline, fingerprint, windows, members)
 except api.DataError as err:
     st.info(f"No trends to show: {err}")
 else:
     rising, fading = trend.rising(5), trend.fading(5)
-    st.plotly_chart(
-        segment_figures.trend_lines(
-            trend.shares, rising["category"].head(3).tolist(), fading["category"].head(3).tolist()
-        ),
-        width="stretch",
-        key="seg_trends",
+    trend_chart = segment_figures.trend_lines(
+        trend.shares, rising["category"].head(3).tolist(), fading["category"].head(3).tolist()
     )
+    st.plotly_chart(trend_chart, width="stretch", key="seg_trends")
     slope_config = {
         "slope": st.column_config.NumberColumn("slope (share / window)", format="%+.4f"),
         "first_share": st.column_config.NumberColumn("first window", format="%.3f"),
@@ -123,13 +122,25 @@ else:
     left, right = st.columns(2)
     left.markdown("**Rising**")
     left.dataframe(rising, hide_index=True, width="stretch", column_config=slope_config)
+    with left:
+        exports.csv_button(rising, "rising-categories", "rising_csv")
     right.markdown("**Fading**")
     right.dataframe(fading, hide_index=True, width="stretch", column_config=slope_config)
+    with right:
+        exports.csv_button(fading, "fading-categories", "fading_csv")
+    with st.expander("Every category's share per window"):
+        st.dataframe(trend.shares, hide_index=True, width="stretch")
+        exports.csv_button(trend.shares, "category-shares", "shares_csv")
     n_win = trend.shares["window"].nunique()
     st.caption(
         f"{n_win} {'weekly windows (Monday to Sunday, UTC)' if windows == 'W' else 'equal windows'}; "
         "a category's slope is the least-squares trend of its share of the events over the windows."
     )
+
+figures = {"segment map": segment_map}
+if trend_chart is not None:
+    figures["category trends"] = trend_chart
+exports.figure_export(figures, "seg_fig", "segments-")
 
 # -- open a segment's users in Replay -------------------------------------------------------------------
 st.subheader("Open a segment's users in Replay", divider="gray")

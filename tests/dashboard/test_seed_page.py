@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,14 @@ def test_moving_one_alpha_moves_the_other_and_the_result(app: AppTest) -> None:
     assert _result(app) == "**h_sport' = [0.78, 0.52, 0.70]**"
     app.slider(key="seed_w2").set_value(-1.0).run()  # dim 2: -0.2 + 0.8*0.3 + 0.2*0.4 = 0.12
     assert _result(app) == "**h_sport' = [0.78, 0.12, 0.70]**"
+
+
+def test_the_table_and_figures_download(app: AppTest, downloads: dict[str, Callable[[], object]]) -> None:
+    app.run()  # again, now that downloads are recorded
+    rows = str(downloads["seed-example.csv"]()).splitlines()
+    assert rows[0] == "vector,values"
+    assert rows[-1] == 'h_sport\',"[0.75, 0.55, 0.70]"'
+    html = bytes(downloads["seed-graph.html"]())  # type: ignore[call-overload]
+    assert b"<html>" in html
+    assert not re.search(rb"<script[^>]*\bsrc=", html)  # no script fetched from a CDN
+    assert len(html) > 1_000_000  # plotly.js is inside: opens offline
