@@ -28,6 +28,7 @@ from engine.whatif.table import edits_from_table, timeline_table
 if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a model
     from engine.data.summary import FileSummary
     from engine.evaluation.tables import EvaluationTables
+    from engine.replay.heldout import HeldoutRanks
     from engine.replay.model import ReplayModel
     from engine.segments.segments import Segments
     from engine.segments.trends import Trends
@@ -44,6 +45,7 @@ __all__ = [
     "EvaluationTables",
     "FileSummary",
     "GraphView",
+    "HeldoutRanks",
     "ModelEntry",
     "ModelRegistry",
     "ReplayConfig",
@@ -59,6 +61,7 @@ __all__ = [
     "attribution",
     "catalogue",
     "category_trends",
+    "cumulative_hits",
     "dataset_overview",
     "default_data_path",
     "edited_table",
@@ -68,6 +71,7 @@ __all__ = [
     "evaluate_models",
     "evaluation_models",
     "graph_view",
+    "heldout_ranks",
     "item_map",
     "list_users",
     "load_model",
@@ -442,6 +446,26 @@ def evaluate_models(
     factories = {name: factory(i, name) for i, name in enumerate(names)}
     result = evaluate(split, factories, config, progress=False, on_progress=ranking)
     return report_tables(result)
+
+
+def heldout_ranks(
+    model: ReplayModel, timeline: Timeline, on_progress: Callable[[float, str], None] | None = None
+) -> HeldoutRanks:
+    """Every held-out event of ``timeline`` (after the model's training end) that Replay would judge,
+    in time order, with its full-catalogue rank for the model and each baseline: every user replayed
+    through the memory as the Replay page does (no retraining). ``on_progress(fraction, text)`` per user;
+    an exception it raises stops the work. See :mod:`engine.replay.heldout`."""
+    from engine.replay.heldout import heldout_ranks as compute
+
+    return compute(model, timeline, on_progress=on_progress)
+
+
+def cumulative_hits(ranks: HeldoutRanks, k: int = 20) -> pd.DataFrame:
+    """Cumulative hit@K and MRR@K as the held-out events go by: ``event``, ``timestamp``, ``model``,
+    ``hit_rate``, ``mrr`` (the running means over the events so far)."""
+    from engine.replay.heldout import cumulative_hits as compute
+
+    return compute(ranks, k)
 
 
 # -- segments and trends ------------------------------------------------------------------------------

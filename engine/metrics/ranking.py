@@ -182,6 +182,12 @@ def hit_rate_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
     return (np.asarray(rank) <= k).astype(np.float64)
 
 
+def mrr_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
+    """MRR@k of a single target at 1-based ``rank``: 1/rank if rank <= k, else 0 (what Replay's ``rr`` is)."""
+    rank = np.asarray(rank, dtype=np.float64)
+    return np.where(rank <= k, 1.0 / np.maximum(rank, 1.0), 0.0)
+
+
 def ndcg_of_rank(rank: np.ndarray, k: int) -> np.ndarray:
     """NDCG@k of a single target at 1-based ``rank``: 1/log2(rank + 1) if rank <= k, else 0."""
     rank = np.asarray(rank, dtype=np.float64)

@@ -91,12 +91,20 @@ def step_lists(
     seconds: np.ndarray,
     k: int,
     chunk: int,
+    only: np.ndarray | None = None,
 ) -> StepLists:
-    """Lists and next-event ranks for every step, ``chunk`` steps at a time (bounds chunk x n floats)."""
+    """Lists and next-event ranks for every step, ``chunk`` steps at a time (bounds chunk x n floats).
+
+    ``only`` [L] bool: judge just these steps (the others are not judged, and steps before the first of
+    them are not listed), for callers that need a part of the timeline, e.g. its held-out suffix."""
     L, n = len(rows), model.n_items
     net = model.checkpoint.model
     z = model.checkpoint.item_embeddings
     judged = judged_steps(model, rows, known, seconds)
+    first = 0
+    if only is not None:
+        judged &= only
+        first = int(np.argmax(only)) if only.any() else L
     nxt = np.r_[rows[1:], 0] if L else rows
     nxt = np.where(judged, nxt, 0)
     levels = trend_levels(model, seconds)
@@ -107,7 +115,7 @@ def step_lists(
     rank = np.zeros(L, dtype=np.int64)
     baseline_rank = {name: np.zeros(L, dtype=np.int64) for name in model.baselines}
     evidence: dict[str, np.ndarray] = {}
-    for lo in range(0, L, chunk):
+    for lo in range(first, L, chunk):
         hi = min(lo + chunk, L)
         part = slice(lo, hi)
         prefixes = [rows[: t + 1][known[: t + 1]] for t in range(lo, hi)]  # touched up to each step

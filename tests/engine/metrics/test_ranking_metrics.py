@@ -15,6 +15,7 @@ from engine.metrics import (
     hit_rate_at_k,
     hit_rate_of_rank,
     mrr_at_k,
+    mrr_of_rank,
     ndcg_at_k,
     ndcg_of_rank,
     precision_at_k,
@@ -133,3 +134,4 @@ def test_bad_arguments() -> None:
 def test_single_target_metrics_of_a_rank() -> None:
     np.testing.assert_array_equal(hit_rate_of_rank(np.array([1, 10, 11]), 10), [1, 1, 0])
     np.testing.assert_allclose(ndcg_of_rank(np.array([1, 3, 11]), 10), [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(mrr_of_rank(np.array([1, 4, 10, 11]), 10), [1.0, 0.25, 0.1, 0.0])
