@@ -57,6 +57,31 @@ def start_evaluation(
     return jobs.start(state.EVAL_JOB, key, f"evaluation ({protocol})", work)
 
 
+# -- the held-out period, event by event ----------------------------------------------------------------
+def heldout_key(model_key: str, fingerprint: str) -> str:
+    return f"heldout:{model_key}:{fingerprint}"
+
+
+def finished_heldout(key: str) -> api.HeldoutRanks | None:
+    """Held-out ranks of this model and data computed by any visitor, or None."""
+    return jobs.results().get(key)
+
+
+def start_heldout(model: api.ReplayModel, model_key: str, timeline: api.Timeline) -> jobs.Job:
+    """This visitor's replay of every user through the held-out period, in the background."""
+
+    def work(job: jobs.Job) -> api.HeldoutRanks:
+        return api.heldout_ranks(model, timeline, on_progress=job.report)
+
+    key = heldout_key(model_key, timeline.fingerprint())
+    return jobs.start(state.HELDOUT_JOB, key, "per-step replay of the held-out events", work)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def heldout_curves(_ranks: api.HeldoutRanks, key: str, k: int) -> pd.DataFrame:
+    return api.cumulative_hits(_ranks, k)
+
+
 # -- the model registry ------------------------------------------------------------------------------
 def registry() -> api.ModelRegistry:
     return api.model_registry()

@@ -127,3 +127,34 @@ def delta_forest(deltas: pd.DataFrame, models: list[str], metric: str, k: int, r
         showlegend=False,
     )
     return fig
+
+
+def heldout_curves(curves: pd.DataFrame, models: list[str], metric: str, k: int, x: str) -> go.Figure:
+    """Cumulative ``metric`` ("hit_rate" or "mrr") at ``k`` as the held-out events go by, one line per
+    model (the GNN bold); ``x`` is "event" (held-out event number) or "timestamp"."""
+    colours = model_colours(models)
+    label = f"{LABELS.get(metric, metric)}@{k}"
+    fig = go.Figure()
+    for model in models:
+        rows = curves[curves["model"] == model]
+        fig.add_trace(
+            go.Scattergl(
+                x=rows[x],
+                y=rows[metric],
+                mode="lines",
+                name=model,
+                line={"color": colours[model], "width": 3 if model == "GNN" else 1.5},
+                customdata=rows["event"],
+                hovertemplate=f"{model}: {label} = %{{y:.3f}} after %{{customdata:,}} events<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=380,
+        margin=MARGIN,
+        title=f"Cumulative {label} over the held-out events",
+        xaxis_title="held-out event (time order)" if x == "event" else "time (UTC)",
+        yaxis_title=f"{label} so far",
+        yaxis_rangemode="tozero",
+        legend_title=None,
+    )
+    return fig

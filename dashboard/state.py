@@ -30,6 +30,10 @@ EVAL_PROTOCOL = "eval_protocol"
 EVAL_MODELS = "eval_models"
 EVAL_KS = "eval_ks"
 EVAL_CUT = "eval_cut"
+HELDOUT_JOB = "heldout_job"  # this visitor's background per-step replay of the held-out period
+HELDOUT_K = "heldout_k"
+HELDOUT_METRIC = "heldout_metric"
+HELDOUT_X = "heldout_x"
 
 # Models page and the model every page uses
 MODEL_CHOICE = "model_choice"  # DEFAULT_MODEL or the name of a registered model

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -25,7 +26,7 @@ def app(replay_events: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def _run_until_shown(at: AppTest, seconds: float = 120.0) -> None:
     """Rerun (as the page's polling fragment would) until the evaluation's tables are shown."""
     deadline = time.monotonic() + seconds
-    while not at.dataframe:
+    while not any(s.value.startswith("Protocol ") for s in at.subheader):
         assert time.monotonic() < deadline, "the evaluation did not finish"
         assert not at.error, at.error[0].value
         time.sleep(0.5)
@@ -93,3 +94,31 @@ def test_stream_scores_every_later_event(app: AppTest) -> None:
     assert table["model"].tolist() == ["RecentPop", "SeqMarkov"]
     assert all("[" in cell for cell in table["NDCG@10"])
     assert any("averaged over events and over users" in str(c.value) for c in [*app.caption, *app.markdown])
+
+
+def _heldout_summary(at: AppTest, k: int) -> pd.DataFrame:
+    """The held-out final values (another test's evaluation may be shown above them)."""
+    return next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["model", f"hit rate@{k}", f"MRR@{k}"]
+    )
+
+
+def test_held_out_curves_of_the_model_in_use(app: AppTest) -> None:
+    assert any(s.value == "Hits as the held-out events go by" for s in app.subheader)
+    next(b for b in app.button if b.label == "Replay the held-out events").click().run()
+    deadline = time.monotonic() + 180
+    while not any("held-out events of" in c.value for c in app.caption):
+        assert time.monotonic() < deadline, "the held-out replay did not finish"
+        assert not app.error, app.error[0].value
+        time.sleep(0.5)
+        app.run()
+    assert not app.exception
+    summary = _heldout_summary(app, 20)
+    assert summary["model"].tolist() == ["GNN", "RecentPop", "SeqMarkov", "ItemKNN"]
+    hits, mrr = summary["hit rate@20"], summary["MRR@20"]
+    assert ((mrr >= 0) & (mrr <= hits) & (hits <= 1)).all()  # 1/rank <= 1 within the top 20
+    assert hits.max() > 0
+    assert any("held-out events of" in c.value for c in app.caption)
+    app.selectbox(key="heldout_k").set_value(5).run()
+    assert (_heldout_summary(app, 5)["hit rate@5"] <= hits).all()  # a shorter list hits no more often
+    assert any(b.label == "Replay them again" for b in app.button)
