@@ -32,6 +32,14 @@ def trends(
     return api.category_trends(_timeline, windows, users)
 
 
+# -- large files ---------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner="Summarising the file in parts…")
+def file_summary(name: str, _source: str | bytes, key: str) -> api.FileSummary:
+    """A large Parquet file's summary (a path or an upload's bytes), read in record batches; ``key``
+    (path and modification time, or the upload's id) identifies it for the cache."""
+    return api.parquet_summary(_source, name=name)
+
+
 # -- evaluation ---------------------------------------------------------------------------------------
 def evaluation_key(
     fingerprint: str, protocol: str, models: tuple[str, ...], ks: tuple[int, ...], cut: float

@@ -78,6 +78,30 @@ def current_timeline() -> api.Timeline | None:
         return None
 
 
+def large_parquet() -> tuple[str, str | bytes, str] | None:
+    """The selected events as ``(name, path or bytes, cache key)`` when they are a Parquet file of more
+    than ``api.LARGE_PARQUET_ROWS`` events, which the Data page summarises in parts instead of loading;
+    None otherwise (then :func:`current_timeline` loads them and says what is wrong, if anything)."""
+    try:
+        if st.session_state.get(state.DATA_SOURCE, state.DEMO) == state.DEMO:
+            path = api.ensure_default_data()
+            key = f"{path}:{path.stat().st_mtime_ns}"
+            return (str(path), str(path), key) if api.is_large_parquet(path) else None
+        upload = st.session_state.get(state.UPLOAD)
+        if upload is None or upload_problem(upload.name, upload.size):
+            return None
+        data = upload.getvalue()
+        if not api.is_large_parquet(data):
+            return None
+    except api.DataError:
+        return None  # not readable as Parquet: the loader's message says why
+    preset = st.session_state.get(state.PRESET)
+    credit = api.attribution(None if preset in (None, state.NO_PRESET) else preset, data[:4096])
+    if credit:
+        st.sidebar.caption(credit)
+    return upload.name, data, f"upload:{upload.file_id}"
+
+
 def upload_limit_mb() -> int:
     return int(st.get_option("server.maxUploadSize"))
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # torch-backed: imported only by the functions that need a mo
 
 __all__ = [
     "EVAL_PROTOCOLS",
+    "LARGE_PARQUET_ROWS",
     "PRESETS",
     "Comparison",
     "DataError",
@@ -72,6 +73,7 @@ __all__ = [
     "evaluation_models",
     "graph_view",
     "heldout_ranks",
+    "is_large_parquet",
     "item_map",
     "list_users",
     "load_model",
@@ -80,6 +82,7 @@ __all__ = [
     "model_info",
     "model_path",
     "model_registry",
+    "parquet_rows",
     "parquet_summary",
     "parquet_trends",
     "parse_edits",
@@ -254,12 +257,39 @@ def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1
     return compute(alpha_book, w_diag)
 
 
-def parquet_summary(path: str | Path, top: int = 15) -> FileSummary:
-    """:func:`dataset_overview`'s counts for a Parquet file too big to load, read in record batches with
-    pyarrow (generated layout; not validated). See :mod:`engine.data.summary`."""
+# Above this many events a Parquet file's summary is read in record batches (parquet_summary) rather
+# than from one pandas frame: benchmarks/results/parquet_summary.md measured 10M events at 0.7 GB peak in
+# batches against 1.4 GB for the frame (about 140 bytes per event, before the loader's validation copies),
+# at similar speed. 2M events keep a loaded frame near 300 MB, which a shared server can hold per data set.
+LARGE_PARQUET_ROWS = 2_000_000
+
+
+def parquet_rows(source: str | Path | bytes) -> int | None:
+    """Events in a Parquet file (a path or an upload's bytes) from its footer alone; None when the source
+    is not Parquet (by its suffix, or bytes without the Parquet magic)."""
+    from engine.data.summary import parquet_rows as count
+
+    if isinstance(source, bytes):
+        if not (source[:4] == b"PAR1" and source[-4:] == b"PAR1"):
+            return None
+    elif Path(source).suffix.lower() != ".parquet":
+        return None
+    return count(source)
+
+
+def is_large_parquet(source: str | Path | bytes) -> bool:
+    """Whether the page should summarise ``source`` in parts: Parquet with over LARGE_PARQUET_ROWS events."""
+    rows = parquet_rows(source)
+    return rows is not None and rows > LARGE_PARQUET_ROWS
+
+
+def parquet_summary(source: str | Path | bytes, top: int = 15, name: str | None = None) -> FileSummary:
+    """:func:`dataset_overview`'s counts for a Parquet file too big to load (a path, or an upload's bytes
+    named ``name``), read in record batches with pyarrow (generated layout; not validated). See
+    :mod:`engine.data.summary`."""
     from engine.data.summary import parquet_summary as compute
 
-    return compute(path, top)
+    return compute(source, top, name=name)
 
 
 # -- models ----------------------------------------------------------------------------------------

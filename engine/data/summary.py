@@ -73,10 +73,27 @@ def _grow(counts: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     return out + np.bincount(codes[codes >= 0], minlength=size)
 
 
-def parquet_summary(path: str | Path, top: int = 15, batch_rows: int = BATCH_ROWS) -> FileSummary:
-    path = Path(path)
+def parquet_rows(source: str | Path | bytes) -> int:
+    """Rows of a Parquet file (a path or its bytes) from its footer, without reading the data;
+    DataError when it is not Parquet."""
     try:
-        parquet = pq.ParquetFile(path)
+        return int(_open(source).metadata.num_rows)
+    except (OSError, pa.ArrowInvalid) as err:
+        name = "the upload" if isinstance(source, bytes) else str(source)
+        raise DataError(f"cannot read as Parquet: {err}", path=name) from None
+
+
+def _open(source: str | Path | bytes) -> pq.ParquetFile:
+    return pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+
+
+def parquet_summary(
+    source: str | Path | bytes, top: int = 15, batch_rows: int = BATCH_ROWS, name: str | None = None
+) -> FileSummary:
+    """The summary of a Parquet file given by its path or its bytes (an upload; ``name`` then names it)."""
+    path = Path(name) if name is not None else Path("<upload>") if isinstance(source, bytes) else Path(source)
+    try:
+        parquet = _open(source)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"cannot read as Parquet: {err}", path=str(path)) from None
     missing = [c for c in COLUMNS if c not in parquet.schema_arrow.names]

@@ -52,3 +52,14 @@ def test_missing_columns_and_junk_are_data_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.parquet").write_text("not parquet")
     with pytest.raises(DataError, match="cannot read as Parquet"):
         parquet_summary(tmp_path / "junk.parquet")
+
+
+def test_an_uploads_bytes_summarise_like_its_file(events_file: Path) -> None:
+    data = events_file.read_bytes()
+    from_bytes = api.parquet_summary(data, name="upload.parquet")
+    assert from_bytes.summary == {**api.parquet_summary(events_file).summary, "source": "upload.parquet"}
+    rows = len(pd.read_parquet(events_file))
+    assert api.parquet_rows(data) == api.parquet_rows(events_file) == rows
+    assert api.parquet_rows(b"user_id,item_id\n") is None  # not Parquet: the loader reads it
+    assert api.parquet_rows(events_file.with_suffix(".csv")) is None
+    assert not api.is_large_parquet(events_file)  # far below api.LARGE_PARQUET_ROWS
