@@ -25,8 +25,14 @@ def data_source() -> None:
             st.file_uploader(
                 "Events file (CSV, TSV, Parquet, JSONL)",
                 key=state.UPLOAD,
-                type=list(UPLOAD_TYPES),
                 help=f"at most {upload_limit_mb()} MB (server.maxUploadSize in .streamlit/config.toml)",
+            )
+            # No `type=` on the uploader: the browser would refuse another type with a message only its
+            # hover tooltip shows; upload_problem() says it on the page instead. A file over the size
+            # limit is refused by the browser before it is sent (the server would drop it anyway).
+            st.caption(
+                f"Accepted: {', '.join(f'.{t}' for t in UPLOAD_TYPES)} · at most {upload_limit_mb()} MB: "
+                "a bigger file is refused by the browser (its name turns red; hover it for the reason)."
             )
             st.selectbox("Preset", [state.NO_PRESET, *api.PRESETS], key=state.PRESET)
             st.text_input(

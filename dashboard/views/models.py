@@ -164,14 +164,17 @@ st.caption(
     "as plain tensors only (`weights_only=True`), never unpickled, and must fit these events."
 )
 upload_row = st.columns([3, 2, 1])
-upload = upload_row[0].file_uploader("Checkpoint", type=["pt"], key=state.CHECKPOINT_UPLOAD)
+# no `type=`: another type reaches the page and gets its message here, not only a browser tooltip
+upload = upload_row[0].file_uploader("Checkpoint", key=state.CHECKPOINT_UPLOAD)
 upload_name = upload_row[1].text_input("Name", key=state.CHECKPOINT_NAME, max_chars=80)
 upload_row[2].write("")
-if upload_row[2].button("Register", disabled=upload is None, width="stretch") and upload is not None:
-    refused = sidebar.upload_problem(upload.name, upload.size, ("pt",))
-    if refused:
-        st.error(refused)
-        st.stop()
+refused = None if upload is None else sidebar.upload_problem(upload.name, upload.size, ("pt",))
+if refused:
+    st.error(refused)
+if (
+    upload_row[2].button("Register", disabled=upload is None or refused is not None, width="stretch")
+    and upload is not None
+):
     try:
         entry = api.register_upload(store, upload_name or upload.name, upload.getvalue(), timeline)
     except api.DataError as err:

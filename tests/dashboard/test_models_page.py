@@ -32,9 +32,9 @@ def _models_page(timeout: float = 180) -> AppTest:
     return at
 
 
-def _train(at: AppTest, name: str) -> None:
+def _train(at: AppTest, name: str, epochs: int = 1) -> None:
     at.text_input(key="train_name").input(name)
-    at.number_input(key="train_epochs").set_value(1)
+    at.number_input(key="train_epochs").set_value(epochs)
     at.button[[b.label for b in at.button].index("Train in the background")].click().run()
     assert not at.exception
 
@@ -68,20 +68,36 @@ def test_a_trained_model_is_registered_and_used_everywhere(
     assert {m.label for m in at.metric} >= {"Segments", "Users with a state"}
 
 
-def test_two_sessions_keep_their_own_training_runs(data: Path) -> None:
+def _progress_texts(at: AppTest) -> list[str]:
+    return [str(p.proto.text) for p in at.get("progress")]
+
+
+def test_two_sessions_training_at_once_see_only_their_own_run(data: Path) -> None:
     first, second = _models_page(), _models_page()
-    _train(first, "mine")
-    assert first.session_state["train_job"].running
+    _train(first, "mine", epochs=30)  # long enough to be running when looked at; cancelled below
+    _train(second, "theirs", epochs=30)  # both run at the same time, each in its own session
+    mine, theirs = first.session_state["train_job"], second.session_state["train_job"]
+    assert mine is not theirs
+    assert (mine.label, theirs.label) == ("training 'mine'", "training 'theirs'")
+    assert mine.running
+    assert theirs.running
+    first.run()
     second.run()
-    assert "train_job" not in second.session_state
-    assert not any("training 'mine'" in str(p.value) for p in second.get("progress"))
-    next(b for b in first.button if b.label == "Cancel training").click().run()
+    assert any("training 'mine'" in t for t in _progress_texts(first))
+    assert not any("theirs" in t for t in _progress_texts(first))
+    assert any("training 'theirs'" in t for t in _progress_texts(second))
+    assert not any("mine" in t for t in _progress_texts(second))
+    for at in (first, second):
+        next(b for b in at.button if b.label == "Cancel training").click().run()
     deadline = time.monotonic() + 120
-    while first.session_state["train_job"].running:
-        assert time.monotonic() < deadline, "the run did not stop"
+    while mine.running or theirs.running:
+        assert time.monotonic() < deadline, "the runs did not stop"
         time.sleep(0.5)
     first.run()
-    assert any("was cancelled" in c.value for c in first.caption)
+    second.run()
+    assert any("training 'mine' was cancelled" in c.value for c in first.caption)
+    assert not any("theirs" in c.value for c in first.caption)
+    assert any("training 'theirs' was cancelled" in c.value for c in second.caption)
     assert not list(data.parent.glob("models/*.pt"))  # nothing saved
 
 

@@ -51,12 +51,27 @@ def test_a_plain_csv_has_no_attribution_and_leaves_no_file(app: AppTest, small_e
     assert not list(folder.glob(f"{digest}-*"))  # written under a unique name, read, then removed
 
 
-def test_a_wrong_type_never_reaches_the_page(app: AppTest) -> None:
-    # The browser refuses it with its own message; a client that sends it anyway is refused by Streamlit
-    # before the page runs, so nothing is loaded from it.
+def test_a_wrong_type_is_named_on_the_page(app: AppTest) -> None:
     app.sidebar.file_uploader[0].set_value(("events.xlsx", b"PK\x03\x04", "application/zip")).run()
-    assert "Invalid file extension" in app.exception[0].message
-    assert not app.metric
+    assert not app.exception
+    assert any(
+        "events.xlsx is not a file type the app reads (.csv" in e.value.replace("\\", "") for e in app.error
+    )
+    assert not app.metric  # nothing was loaded from it
+
+
+def test_a_wrong_checkpoint_type_is_named_before_register(
+    replay_events: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTEREST_REPLAY_DATA", str(replay_events))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("views/models.py").run()
+    at.file_uploader(key="checkpoint_upload").set_value(("model.pkl", b"x", "application/octet-stream")).run()
+    assert not at.exception
+    assert any(
+        "model.pkl is not a file type the app reads (.pt)" in e.value.replace("\\", "") for e in at.error
+    )
+    assert next(b for b in at.button if b.label == "Register").disabled
 
 
 def test_the_size_limit_is_the_servers() -> None:

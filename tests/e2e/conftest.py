@@ -64,8 +64,9 @@ def e2e_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def serve(events: Path) -> Iterator[str]:
-    """A dashboard server on a free port reading ``events`` as its demo data; its URL."""
+def serve(events: Path, *options: str) -> Iterator[str]:
+    """A dashboard server on a free port reading ``events`` as its demo data, with extra command-line
+    ``options`` (e.g. "--server.maxUploadSize", "1"); its URL."""
     port = _free_port()
     env = {**os.environ, "INTEREST_REPLAY_DATA": str(events)}
     cmd = [
@@ -84,6 +85,7 @@ def serve(events: Path) -> Iterator[str]:
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        *options,
     ]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -110,8 +112,8 @@ def serve(events: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def serve_dashboard() -> Callable[[Path], contextlib.AbstractContextManager[str]]:
-    """``serve`` for tests that need a server on data of their own: ``with serve_dashboard(path) as url``."""
+def serve_dashboard() -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """``serve`` for a test that needs its own server: ``with serve_dashboard(path, *options) as url``."""
     return serve
 
 
