@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.replay_view import plain
 from engine import api
 
 KEEP_RESULTS = 16  # finished results kept for every visitor (oldest dropped first)
@@ -117,3 +118,21 @@ def start(session_key: str, key: str, label: str, work: Callable[[Job], Any]) ->
     st.session_state[session_key] = job
     job.thread.start()
     return job
+
+
+def show(session_key: str, key: str, shown: bool) -> None:
+    """This visitor's job under ``session_key`` on the page: a progress bar while it runs, then a note
+    if it was cancelled or failed; a full rerun once the result for ``key`` arrived and is not ``shown``
+    yet. Call it from a fragment that reruns every second while the job runs."""
+    job = current(session_key)
+    if job is None:
+        return
+    if job.running:
+        st.progress(job.progress, text=f"{job.label}: {job.text} · {job.seconds:.0f} s")
+        return
+    if job.key == key and job.result is not None and not shown:
+        st.rerun()  # the result just arrived
+    if job.cancelled:
+        st.caption(f"The {job.label} was cancelled after {job.seconds:.0f} s.")
+    elif job.error:
+        st.error(f"The {job.label} failed: {plain(job.error)}")

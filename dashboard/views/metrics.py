@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import analysis, exports, jobs, metrics_view, model_gate, sidebar, state
-from dashboard.replay_view import plain
 from engine import api
 
 HELDOUT_METRICS = {"hit_rate": "hit rate", "mrr": "MRR"}
@@ -70,18 +69,7 @@ if job is not None and job.running and buttons[1].button("Cancel"):
 @st.fragment(run_every=1.0 if job is not None and job.running else None)
 def progress() -> None:
     """Polls this visitor's evaluation; a full rerun shows the results once it is done."""
-    current = jobs.current(state.EVAL_JOB)
-    if current is None:
-        return
-    if current.running:
-        st.progress(current.progress, text=f"{current.label}: {current.text} · {current.seconds:.0f} s")
-        return
-    if current.key == key and current.result is not None and found is None:
-        st.rerun()  # the results just arrived
-    if current.cancelled:
-        st.caption(f"The {current.label} was cancelled after {current.seconds:.0f} s.")
-    elif current.error:
-        st.error(f"The {current.label} failed: {plain(current.error)}")
+    jobs.show(state.EVAL_JOB, key, found is not None)
 
 
 def show_evaluation(tables: api.EvaluationTables) -> None:
@@ -187,18 +175,7 @@ if heldout_running and replay_buttons[1].button("Cancel", key="heldout_cancel") 
 @st.fragment(run_every=1.0 if heldout_running else None)
 def heldout_progress() -> None:
     """Polls this visitor's held-out replay; a full rerun shows the curves once it is done."""
-    current = jobs.current(state.HELDOUT_JOB)
-    if current is None:
-        return
-    if current.running:
-        st.progress(current.progress, text=f"{current.label}: {current.text} · {current.seconds:.0f} s")
-        return
-    if current.key == heldout_key and current.result is not None and ranks is None:
-        st.rerun()  # the ranks just arrived
-    if current.cancelled:
-        st.caption(f"The {current.label} was cancelled after {current.seconds:.0f} s.")
-    elif current.error:
-        st.error(f"The {current.label} failed: {plain(current.error)}")
+    jobs.show(state.HELDOUT_JOB, heldout_key, ranks is not None)
 
 
 heldout_progress()
