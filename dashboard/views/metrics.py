@@ -149,10 +149,11 @@ else:
 # -- the held-out period, event by event -------------------------------------------------------------
 st.subheader("Hits as the held-out events go by", divider="gray")
 st.caption(
-    "Unlike the table above, this is the model in use (picked in the sidebar), not retrained: every user's "
-    "timeline goes through its memory as on the Replay page, and each event after the model's training "
-    "end that a list can be judged on (a known item, new to the user) is ranked by the GNN and by the "
-    "baselines stored with it. The curves are the running hit@K and MRR@K over those events in time order."
+    "Unlike the evaluation above, this is the model in use (picked in the sidebar), not retrained: each "
+    "user's timeline goes through its memory as on the Replay page, and each event after the model's "
+    "training end that a list can be judged on (a known item, new to the user) is ranked by the GNN and by "
+    "the baselines stored with it. The curves are the running hit@K and MRR@K over those events in time "
+    "order."
 )
 gate = model_gate.current_model(timeline)
 if gate is None:

@@ -48,3 +48,19 @@ def test_seed_example_shows_the_articles_numbers(page, server: str) -> None:  # 
     # the heading is drawn before the numbers below it: wait for each rather than read the page once
     for value in ("0.75", "0.55", "0.70"):
         expect(main).to_contain_text(value, timeout=60_000)
+
+
+def test_metrics_draws_the_held_out_curves(page, server: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/metrics")
+    page.get_by_role("heading", name="Hits as the held-out events go by").wait_for(timeout=240_000)
+    page.get_by_role("button", name="Replay the held-out events").click()
+    main = page.locator("[data-testid=stMain]")
+    expect(main).to_contain_text("held-out events of", timeout=180_000)
+    chart = main.locator(".js-plotly-plot").filter(has_text="over the held-out events")
+    chart.wait_for()
+    expect(chart.locator(".scatterlayer .trace, .gl-container")).not_to_have_count(0)
+    for model in ("GNN", "RecentPop", "SeqMarkov", "ItemKNN"):
+        expect(chart).to_contain_text(model)  # one legend entry per model
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "metrics-heldout.png"), full_page=True)
