@@ -58,6 +58,8 @@ CHILD = {
         "events=('item_id', 'size'), users=('user_id', 'nunique'), items=('item_id', 'nunique')), "
         "f.groupby([f['timestamp'] // 86400, 'event_type']).size(), f.groupby('user_id').size())"
     ),
+    # the Data page below api.LARGE_PARQUET_ROWS: the loader (validation included), then the overview
+    "loader": "from engine import api; s = api.dataset_overview(api.load_timeline(PATH))",
 }
 
 
@@ -76,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--out", type=Path, default=None, help="also write the table as Markdown here")
+    parser.add_argument("--methods", nargs="+", choices=list(CHILD), default=["batches", "pandas"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.parquet"
@@ -83,7 +86,7 @@ def main() -> None:
         write_events(path, args.rows)
         size_mb = path.stat().st_size / 2**20
         print(f"wrote {args.rows:,} events ({size_mb:,.0f} MB) in {time.perf_counter() - started:.0f} s")
-        results = {kind: measure(kind, path) for kind in ("batches", "pandas")}
+        results = {kind: measure(kind, path) for kind in args.methods}
     lines = [
         f"# Parquet summaries of {args.rows:,} events ({size_mb:,.0f} MB)",
         "",
@@ -92,7 +95,9 @@ def main() -> None:
         *(f"| {k} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} |" for k, r in results.items()),
         "",
         "batches: engine.data.summary.parquet_summary (pyarrow record batches of 1M rows, text turned",
-        "into integer codes, counted in numpy); pandas: the same numbers from one pd.read_parquet frame.",
+        "into integer codes, counted in numpy); pandas: the same numbers from one pd.read_parquet frame;",
+        "loader: api.load_timeline (validation included) then api.dataset_overview, the Data page's path",
+        "below api.LARGE_PARQUET_ROWS.",
         "Each runs in its own process (peak RSS is its own), on the machine and load of the run.",
     ]
     print("\n".join(lines))

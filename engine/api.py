@@ -257,10 +257,11 @@ def seed_example(alpha_book: float = 0.5, w_diag: Sequence[float] = (1.0, 1.0, 1
     return compute(alpha_book, w_diag)
 
 
-# Above this many events a Parquet file's summary is read in record batches (parquet_summary) rather
-# than from one pandas frame: benchmarks/results/parquet_summary.md measured 10M events at 0.7 GB peak in
-# batches against 1.4 GB for the frame (about 140 bytes per event, before the loader's validation copies),
-# at similar speed. 2M events keep a loaded frame near 300 MB, which a shared server can hold per data set.
+# Above this many events the Data page summarises a Parquet file in record batches (parquet_summary)
+# instead of loading it (load_timeline + dataset_overview). benchmarks/results/parquet_summary.md, 10M
+# events: batches 6.1 s at 0.7 GB peak, loading 31.7 s at 3.3 GB; parquet_summary_2m.md, 2M events:
+# 2.1 s / 0.4 GB against 5.4 s / 0.8 GB. Below 2M loading costs a few seconds and under 1 GB and gives the
+# validation report too; above it the cost grows past what a shared server should spend on a first look.
 LARGE_PARQUET_ROWS = 2_000_000
 
 
