@@ -299,6 +299,13 @@ DEMO_CUT_QUANTILE = (
 )
 
 
+# torch threads for a fit started from the app or the API (0: torch's default). One: the app's server and
+# the browser share the machine's cores with it, and the memory's many small GRU steps wait on a
+# descheduled second thread: the demo model took 91 s with 1 thread and 245 s with 2 on 2 cores while one
+# other process ran (benchmarks/results/gnn_speed.md)
+TRAIN_THREADS = 1
+
+
 @dataclass(frozen=True)
 class TrainedModelInfo:
     """What a training run produced, as plain data: where the checkpoint is and how training went."""
@@ -317,6 +324,7 @@ def train_model(
     on_progress: Callable[[TrainProgress], None] | None = None,
     seed: int = 0,
     epochs: int | None = None,
+    threads: int = TRAIN_THREADS,
 ) -> TrainedModelInfo:
     """Train the GNN with default settings on ``timeline`` (only events before ``until_quantile`` of its
     time when given, so later events are held out) and save the checkpoint to ``out``. ``epochs`` caps
@@ -335,10 +343,14 @@ def train_model(
     if len(train) == 0:
         raise DataError("no events to train on", path=timeline.source)
     started = time.perf_counter()
-    config = TrainConfig(progress=False, seed=seed)
+    config = TrainConfig(progress=False, seed=seed, threads=threads)
     if epochs is not None:
         config = TrainConfig(
-            progress=False, seed=seed, epochs=epochs, min_epochs=min(config.min_epochs, epochs)
+            progress=False,
+            seed=seed,
+            threads=threads,
+            epochs=epochs,
+            min_epochs=min(config.min_epochs, epochs),
         )
     recommender = GNNRecommender(train_config=config)
     recommender.on_progress = on_progress

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from engine import api
 from engine.data.timeline import Timeline
@@ -85,3 +86,16 @@ def test_item_map_and_model_info_are_plain(replay_model: ReplayModel) -> None:
     info = api.model_info(replay_model)
     assert info["items"] == replay_model.n_items
     assert isinstance(info["trained_until"], str)
+
+
+def test_train_model_fits_with_one_torch_thread_by_default(replay_data: Timeline, tmp_path: Path) -> None:
+    """The app's fits run beside its server and the browser: one torch thread unless asked otherwise."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        info = api.train_model(replay_data, tmp_path / "m.pt", until_quantile=0.8, epochs=1)
+        assert torch.get_num_threads() == api.TRAIN_THREADS == 1
+        assert info.path.exists()
+        assert info.events < len(replay_data)
+    finally:
+        torch.set_num_threads(before)
