@@ -70,6 +70,6 @@ def test_an_exception_from_progress_cancels(timeline: Timeline) -> None:
 
 def test_unknown_protocol_or_model_is_a_data_error(timeline: Timeline) -> None:
     with pytest.raises(api.DataError, match="unknown protocol"):
-        api.evaluate_models(timeline, "stream", MODELS)
+        api.evaluate_models(timeline, "rolling", MODELS)
     with pytest.raises(api.DataError, match="unknown model"):
         api.evaluate_models(timeline, "time", ["NoSuchModel"])
