@@ -16,6 +16,19 @@ ROW_PX = 35  # the data editor's header and row height
 EDITED_ROW = 5
 
 
+def _settled_box(page, locator) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The element's box once the page has stopped moving it: the grid is a canvas clicked by pixel, so a
+    caption drawn above it after the box was read would move the click onto the next row."""
+    box = locator.bounding_box()
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError("the data editor kept moving")
+
+
 @pytest.fixture(scope="module")
 def whatif_server(
     tmp_path_factory: pytest.TempPathFactory,
@@ -57,7 +70,7 @@ def test_an_edit_in_the_editor_is_replayed_side_by_side(
     page.get_by_text("0 edit(s) from the table").wait_for()
 
     # the event type of one row: open the cell's picker (the grid is a canvas), type, choose
-    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    box = _settled_box(page, page.locator('[data-testid="stDataFrame"]').first)
     page.mouse.dblclick(box["x"] + box["width"] - 40, box["y"] + ROW_PX * (EDITED_ROW + 1) + ROW_PX / 2)
     page.locator("#portal input[role=combobox]").fill("purch")
     page.keyboard.press("Enter")
