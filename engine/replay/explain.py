@@ -94,38 +94,25 @@ def explanation_table(
     valid = path.valid.cpu().numpy()
     listed = items >= 0
     step_grid, rank_grid = np.meshgrid(np.arange(L), np.arange(K), indexing="ij")  # [L, K]
-    frames = []
-    for part, values in (("memory", parts.memory), ("bias", parts.bias)):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "step": step_grid[listed],
-                    "rank": rank_grid[listed] + 1,
-                    "item": items[listed],
-                    "part": part,
-                    "source_step": -1,
-                    "contribution": values[listed],
-                    "score": scores[listed],
-                    "slot_alpha": np.nan,
-                }
-            )
+    no_source = np.full((L, K), -1, dtype=np.int64)
+    per_item = [("memory", parts.memory, no_source), ("bias", parts.bias, no_source)] + [
+        (part, values, _evidence_sources(model, path, items, part)) for part, values in parts.evidence.items()
+    ]  # (part, contribution [L, K], source step [L, K])
+    frames = [
+        pd.DataFrame(
+            {
+                "step": step_grid[listed],
+                "rank": rank_grid[listed] + 1,
+                "item": items[listed],
+                "part": part,
+                "source_step": sources[listed],
+                "contribution": values[listed],
+                "score": scores[listed],
+                "slot_alpha": np.nan,
+            }
         )
-    for part, values in parts.evidence.items():
-        sources = _evidence_sources(model, path, items, part)  # [L, K]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "step": step_grid[listed],
-                    "rank": rank_grid[listed] + 1,
-                    "item": items[listed],
-                    "part": part,
-                    "source_step": sources[listed],
-                    "contribution": values[listed],
-                    "score": scores[listed],
-                    "slot_alpha": np.nan,
-                }
-            )
-        )
+        for part, values, sources in per_item
+    ]
     # event parts: slot r of step t is the event t - (R - 1 - r)
     t_idx, r_idx, k_idx = np.nonzero(valid[:, :, None] & listed[:, None, :])  # each [P]
     frames.append(
