@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -345,13 +345,7 @@ def train_model(
     started = time.perf_counter()
     config = TrainConfig(progress=False, seed=seed, threads=threads)
     if epochs is not None:
-        config = TrainConfig(
-            progress=False,
-            seed=seed,
-            threads=threads,
-            epochs=epochs,
-            min_epochs=min(config.min_epochs, epochs),
-        )
+        config = replace(config, epochs=epochs, min_epochs=min(config.min_epochs, epochs))
     recommender = GNNRecommender(train_config=config)
     recommender.on_progress = on_progress
     recommender.fit(train)
