@@ -7,6 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def replay_app(replay_events: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on its default page (Replay) over the test events, run once without an exception."""
+    monkeypatch.setenv("INTEREST_REPLAY_DATA", str(replay_events))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
 
 
 @pytest.fixture(scope="session")

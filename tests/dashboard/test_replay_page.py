@@ -13,12 +13,8 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture
-def app(replay_events: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("INTEREST_REPLAY_DATA", str(replay_events))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
+def app(replay_app: AppTest) -> AppTest:
+    return replay_app
 
 
 def _caption(at: AppTest) -> str:

@@ -5,7 +5,6 @@ the per-step payload the bridge receives."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,8 +12,6 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import graph_html, replay_figures
 from dashboard.replay_figures import STEP_SHAPE
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def _states(n: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -95,12 +92,8 @@ def test_the_graph_page_is_one_page_for_every_step() -> None:
 
 
 @pytest.fixture
-def app(replay_events: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("INTEREST_REPLAY_DATA", str(replay_events))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
+def app(replay_app: AppTest) -> AppTest:
+    return replay_app
 
 
 def _payload(at: AppTest) -> dict[str, object]:
