@@ -102,6 +102,22 @@ def explanation_texts(explanations: pd.DataFrame, ranks: Sequence[int]) -> dict[
     return {rank: "\n".join(text) for rank, text in lines.items()}
 
 
+def explain_label(rank: int, name: object) -> str:
+    """An item in the explanation selector: plain text (a selectbox shows options as text, not markdown)."""
+    return f"#{int(rank)} · {name}"
+
+
+def explanation_panel(rank: int, name: object, score: float, text: str) -> str:
+    """The one explanation shown at a step: a bold heading (data text escaped) and the parts' lines."""
+    return f"**#{int(rank)} {plain(name)}** · score {score:.3f}\n\n{text}"
+
+
+def keep_pick() -> None:
+    """The explanation selector's callback: remember the visitor's choice, so later steps keep showing
+    that item while it is listed (and the top item once it left)."""
+    st.session_state[state.EXPLAIN_PICK] = st.session_state[state.EXPLAIN]
+
+
 def export_figure(fig: go.Figure, kind: str) -> bytes:
     """A figure as standalone HTML (plotly.js inlined: works offline) or PNG (kaleido, local Chromium)."""
     if kind == "HTML":

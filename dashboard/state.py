@@ -57,6 +57,9 @@ EVENT_TYPES = "event_types"
 DATES = "dates"
 MAX_NODES = "max_nodes"
 K = "k"
+EXPLAIN = "explain_item"  # the selectbox of the item whose explanation is shown (an item id)
+EXPLAIN_PICK = "explain_pick"  # the item this visitor chose: kept across steps while it is listed
+EXPORT_OPEN = "export_open"  # the Export expander: its widgets are made only while it is open
 
 # What-if page (the user is state.USER, shared with Replay); these survive switching pages
 WHATIF_OWNER = "whatif_owner"  # (data fingerprint, user) the edited table belongs to

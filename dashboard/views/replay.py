@@ -9,10 +9,12 @@ from dashboard import graph_html, replay_figures, service, sidebar, state, step_
 from dashboard.model_gate import current_model
 from dashboard.replay_view import (
     change_label,
+    explain_label,
+    explanation_panel,
     explanation_texts,
     export_figure,
+    keep_pick,
     move_step,
-    plain,
     safe_name,
     step_caption,
     visible_steps,
@@ -161,14 +163,25 @@ def step_views() -> None:
         "followed the last item, co-occurrence with the recent items, recent popularity; a graph edge α "
         "shows where the source item links to the listed one."
     )
-    top10 = listed.head(10)
-    texts = explanation_texts(service.step_explanations(trace, trace_key, step), top10["rank"].tolist())
-    halves = st.columns(2)
-    for rank, name, score in zip(
-        top10["rank"].tolist(), top10["item_name"].tolist(), top10["score"].tolist(), strict=True
-    ):
-        with halves[(rank - 1) % 2].expander(f"#{rank} {plain(name)} — score {score:.3f}"):
-            st.markdown(texts.get(int(rank), "No parts."))
+    # one explanation at a time (ten expanders per step were half the browser's work of a step)
+    ranks = dict(zip(listed["item_id"].tolist(), listed["rank"].tolist(), strict=True))
+    names = dict(zip(listed["item_id"].tolist(), listed["item_name"].tolist(), strict=True))
+    if ranks:
+        picked = st.session_state.get(state.EXPLAIN_PICK)
+        st.session_state[state.EXPLAIN] = picked if picked in ranks else next(iter(ranks))
+        chosen_item = st.selectbox(
+            "Explain",
+            list(ranks),
+            format_func=lambda item: explain_label(ranks[item], names[item]),
+            key=state.EXPLAIN,
+            on_change=keep_pick,
+            help="the top item until you choose one; your choice stays while it is in the list",
+            width=460,
+        )
+        rank = int(ranks[chosen_item])
+        text = explanation_texts(service.step_explanations(trace, trace_key, step), [rank]).get(rank)
+        score = float(listed.loc[listed["rank"] == rank, "score"].iloc[0])
+        st.markdown(explanation_panel(rank, names[chosen_item], score, text or "No parts."))
 
     with st.expander("Export"):
         st.caption("Files are made when you click, so exporting never slows stepping.")
