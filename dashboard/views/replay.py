@@ -148,13 +148,6 @@ def step_views() -> None:
             st.caption("Left the list: " + ", ".join(left["item_name"].astype(str).head(8)))
         if nxt is not None and not pd.isna(nxt):
             st.caption(f"Next real event: {row['next_item']}")
-        st.download_button(
-            "List as CSV",
-            lambda: api.safe_csv(listed.drop(columns=["next"])),
-            f"list-step-{step}.csv",
-            "text/csv",
-            key="csv",
-        )
 
     st.subheader("Why these items", divider="gray")
     st.caption(
@@ -183,32 +176,48 @@ def step_views() -> None:
         score = float(listed.loc[listed["rank"] == rank, "score"].iloc[0])
         st.markdown(explanation_panel(rank, names[chosen_item], score, text or "No parts."))
 
-    with st.expander("Export"):
-        st.caption("Files are made when you click, so exporting never slows stepping.")
-        ex = st.columns(3)
-        ex[0].download_button(
-            "Trace (zip of Parquet)",
-            lambda: service.trace_zip(trace, model_key + user),
-            f"trace-{safe_name(str(trace.meta['user']))}.zip",
-            "application/zip",
-            key="zip",
-        )
-        name = ex[1].selectbox("Figure", list(figs), key="export_fig")
-        kind = ex[2].radio("As", ["HTML", "PNG"], horizontal=True, key="export_kind")
-        if kind == "PNG" and not service.png_export_available():
-            ex[2].caption("PNG export needs Chromium for kaleido; HTML works everywhere.")
-        else:
-            figure = figs[name]
-            traces = (
-                replay_figures.trajectory_step(trace.states, steps, step) if name == "trajectory" else None
-            )
-            ex[2].download_button(
-                f"Download {name}.{kind.lower()}",
-                lambda: export_figure(replay_figures.at_step(figure, step, traces), kind),
-                f"{name}-step-{step}.{kind.lower()}",
-                "image/png" if kind == "PNG" else "text/html",
-                key="fig_dl",
-            )
+    # the export widgets are made only while the expander is open: a closed one costs a step one element
+    export = st.expander("Export this step", key=state.EXPORT_OPEN, on_change="rerun")
+    if export.open:
+        with export:
+            export_views(step, listed.drop(columns=["next"]))
+
+
+def export_views(step: int, listed: pd.DataFrame) -> None:
+    """Downloads of the current step: the list as CSV, the trace, a figure with this step marked. Files
+    are made when a button is clicked (deferred), and a click does not rerun the page."""
+    ex = st.columns(4)
+    ex[0].download_button(
+        "List as CSV",
+        lambda: api.safe_csv(listed),
+        f"list-step-{step}.csv",
+        "text/csv",
+        key="csv",
+        on_click="ignore",
+    )
+    ex[1].download_button(
+        "Trace (zip of Parquet)",
+        lambda: service.trace_zip(trace, model_key + user),
+        f"trace-{safe_name(str(trace.meta['user']))}.zip",
+        "application/zip",
+        key="zip",
+        on_click="ignore",
+    )
+    name = ex[2].selectbox("Figure", list(figs), key="export_fig")
+    kind = ex[3].radio("As", ["HTML", "PNG"], horizontal=True, key="export_kind")
+    if kind == "PNG" and not service.png_export_available():
+        ex[3].caption("PNG export needs Chromium for kaleido; HTML works everywhere.")
+        return
+    figure = figs[name]
+    traces = replay_figures.trajectory_step(trace.states, steps, step) if name == "trajectory" else None
+    ex[3].download_button(
+        f"Download {name}.{kind.lower()}",
+        lambda: export_figure(replay_figures.at_step(figure, step, traces), kind),
+        f"{name}-step-{step}.{kind.lower()}",
+        "image/png" if kind == "PNG" else "text/html",
+        key="fig_dl",
+        on_click="ignore",
+    )
 
 
 step_views()
