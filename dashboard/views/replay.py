@@ -171,10 +171,13 @@ def step_views() -> None:
             help="the top item until you choose one; your choice stays while it is in the list",
             width=460,
         )
-        rank = int(ranks[chosen_item])
-        text = explanation_texts(service.step_explanations(trace, trace_key, step), [rank]).get(rank)
-        score = float(listed.loc[listed["rank"] == rank, "score"].iloc[0])
-        st.markdown(explanation_panel(rank, names[chosen_item], score, text or "No parts."))
+        shown_rank = int(ranks[chosen_item])
+        explanations = service.step_explanations(trace, trace_key, step)
+        text = explanation_texts(explanations, [shown_rank]).get(shown_rank, "No parts.")
+        score = float(listed.loc[listed["rank"] == shown_rank, "score"].iloc[0])
+        st.container(key="explain_panel").markdown(
+            explanation_panel(shown_rank, names[chosen_item], score, text)
+        )
 
     # the export widgets are made only while the expander is open: a closed one costs a step one element
     export = st.expander("Export this step", key=state.EXPORT_OPEN, on_change="rerun")
