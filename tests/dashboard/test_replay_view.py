@@ -6,7 +6,15 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.replay_view import change_label, explanation_markdown, plain, safe_name, visible_steps
+from dashboard.replay_view import (
+    change_label,
+    explain_label,
+    explanation_markdown,
+    explanation_panel,
+    plain,
+    safe_name,
+    visible_steps,
+)
 
 
 def test_plain_makes_markdown_and_html_inert() -> None:
@@ -52,3 +60,11 @@ def test_explanations_render_as_escaped_lines_and_files_get_safe_names() -> None
     assert text.startswith("- `+0.250`")
     assert "\\<b\\>" in text
     assert safe_name("user/../x y") == "user_.._x_y"
+
+
+def test_the_explanation_panel_escapes_the_name_and_the_selector_label_is_plain_text() -> None:
+    hostile = "<img src=x onerror=alert(1)> *bold*"
+    panel = explanation_panel(3, hostile, 1.25, "- `+1.000` memory")
+    assert panel.startswith("**#3 \\<img src=x onerror=alert\\(1\\)\\> \\*bold\\*** · score 1.250")
+    assert panel.endswith("\n\n- `+1.000` memory")
+    assert explain_label(3, hostile) == "#3 · " + hostile  # a selectbox option: shown as text as it is

@@ -63,6 +63,12 @@ def e2e_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def hostile_name() -> str:
+    """The item name that ``e2e_events`` plants: every view must show it as text."""
+    return HOSTILE_NAME
+
+
 @contextlib.contextmanager
 def serve(events: Path, *options: str) -> Iterator[str]:
     """A dashboard server on a free port reading ``events`` as its demo data, with extra command-line

@@ -11,6 +11,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 TRAINING_TIMEOUT_MS = 240_000  # the first visit trains the model on the generated data
+PANEL = ".st-key-explain_panel [data-testid=stMarkdownContainer]"  # the one explanation shown
 
 
 def _open_replay(page, server: str) -> None:  # type: ignore[no-untyped-def]
@@ -160,3 +161,48 @@ def test_a_step_updates_the_graph_and_charts_in_place(page, server: str) -> None
     )
     assert star_after != star_before
     assert page.locator("svg.replay-step").count() == 5  # every chart carries the step
+
+
+def _listed(events: Path, name: str) -> tuple[str, int, int]:
+    """(user, step, rank) where the item called ``name`` is in a list below the top, computed like the
+    server does (same data, the model it trained, the top 20)."""
+    from engine import api
+
+    timeline = api.load_timeline(events)
+    model = api.load_model(api.model_path(timeline, events), timeline)
+    for user in api.user_table(timeline)["user_id"]:
+        recs = api.replay_user(model, timeline, user, k=20).recs
+        found = recs[(recs["item_name"] == name) & (recs["status"] != "left") & (recs["rank"] > 1)]
+        if len(found):
+            return str(user), int(found["step"].iloc[0]), int(found["rank"].iloc[0])
+    raise AssertionError(f"{name!r} is never listed below the top")
+
+
+def test_choosing_an_item_shows_its_explanation_with_names_as_text(  # type: ignore[no-untyped-def]
+    page, server: str, e2e_events: Path, hostile_name: str, artifacts: Path
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _open_replay(page, server)  # the server has trained its model by now
+    user, step, rank = _listed(e2e_events, hostile_name)
+    page.goto(f"{server}/?user={user}&step={step}")
+    page.get_by_text(f"Step {step} ·", exact=False).first.wait_for(timeout=TRAINING_TIMEOUT_MS)
+    panel = page.locator(PANEL).first
+    assert panel.inner_text().startswith("#1 ")  # the top item until another is chosen
+    assert page.locator("[data-testid=stExpander]").count() == 1  # Export only, no expander per item
+
+    page.locator(".st-key-explain_item").get_by_role("combobox").click()
+    option = page.get_by_role("option").filter(has_text="Deal")
+    assert option.inner_text() == f"#{rank} · {hostile_name}"  # the option shows the name as text
+    option.click()
+    page.wait_for_function(
+        "([sel, head]) => document.querySelector(sel)?.innerText.startsWith(head)",
+        arg=[PANEL, f"#{rank} "],
+    )
+    text = panel.inner_text()
+    assert hostile_name in text  # as text, not markup
+    assert "score" in text.splitlines()[0]
+    assert len(text.splitlines()) > 2  # the score's parts, one line each
+    assert panel.locator("img").count() == 0
+    page.screenshot(path=str(artifacts / "replay-explanation.png"), full_page=True)
+    assert dialogs == []
