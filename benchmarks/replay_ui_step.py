@@ -4,7 +4,9 @@ Starts the dashboard on the default data (trains its model first if needed), ope
 Chromium, presses the right arrow on the Step slider 50 times and measures, per step, the time until
 the step caption shows the new step, the graph has drawn that step (vis-network ``afterDrawing`` after the
 step's nodes went in: ``drawnStep`` in the graph page) and every chart carries that step's mark (the step
-bridge's ``__replayMarked``). Reports p50/p95 and the load average. Target (issue 8): p95 <= 300 ms.
+bridge's ``__replayMarked``). Reports p50/p95, the load average, and the CPU time per step of the server and
+of the browser (what the page costs, apart from waiting for a core when the machine is shared). Target
+(issue 8): p95 <= 300 ms.
 Run: `.venv/bin/python benchmarks/replay_ui_step.py`.
 """
 
@@ -38,6 +40,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) of the server process ``root`` and of the Chromium processes this one
+    started."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    used: dict[int, tuple[str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        parent[int(entry)] = int(fields[1])
+        used[int(entry)] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    out = {"server": 0.0, "browser": 0.0}
+    for pid, (name, seconds) in used.items():
+        ancestor = parent.get(pid, 0)
+        while ancestor not in (0, 1, root, os.getpid()):
+            ancestor = parent.get(ancestor, 0)
+        if pid == root:
+            out["server"] += seconds
+        elif ancestor == os.getpid() and "chrom" in name:
+            out["browser"] += seconds
+    return out
 
 
 def main() -> int:
@@ -79,6 +109,7 @@ def main() -> int:
             page.wait_for_function(DRAWN, arg=0)
             slider = page.get_by_role("slider", name="Step")
             times = []
+            cpu_before = cpu_seconds(server.pid)
             for step in range(1, args.steps + 1):
                 slider.focus()
                 started = time.perf_counter()
@@ -86,6 +117,7 @@ def main() -> int:
                 page.get_by_text(f"Step {step} ·", exact=False).first.wait_for()
                 page.wait_for_function(DRAWN, arg=step)
                 times.append(time.perf_counter() - started)
+            cpu_after = cpu_seconds(server.pid)
             browser.close()
     finally:
         server.terminate()
@@ -95,14 +127,15 @@ def main() -> int:
         f"| {args.steps} steps | p50 {np.percentile(ms, 50):.0f} ms | p95 {np.percentile(ms, 95):.0f} ms | "
         f"max {ms.max():.0f} ms | {load} |"
     )
+    cpu = ", ".join(f"{k} {(cpu_after[k] - cpu_before[k]) * 1000 / args.steps:.0f} ms" for k in cpu_before)
+    line += f" {cpu} |"
     print(line)
     Path(args.out).write_text(
         "# Replay page: slider step -> rerun done and graph drawn (headless Chromium, default data)\n\n"
         f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/replay_ui_step.py` on this machine "
         "(2 shared CPU cores; the browser, the server and the benchmark share them).\n\n"
-        "| steps | p50 | p95 | max | load average (1/5/15 min) at the end |\n|---|---|---|---|---|\n"
-        + line
-        + "\n"
+        "| steps | p50 | p95 | max | load average (1/5/15 min) at the end | CPU per step |\n"
+        "|---|---|---|---|---|---|\n" + line + "\n"
     )
     return 0
 
