@@ -89,16 +89,28 @@ def explanation_markdown(rows: pd.DataFrame) -> str:
     return "\n".join(lines) or "No parts."
 
 
+NEGLIGIBLE = 5e-4  # parts that print as ±0.000 are folded into one line
+
+
 def explanation_texts(explanations: pd.DataFrame, ranks: Sequence[int]) -> dict[int, str]:
     """:func:`explanation_markdown` of each of ``ranks`` at once (one step's explanations in): one pass
-    over the table instead of one filter and sort per listed item."""
+    over the table instead of one filter and sort per listed item. Parts too small to print (under
+    ``NEGLIGIBLE``) are folded into one closing line with their count and sum, so the parts shown
+    still add up to the score."""
     rows = explanations[explanations["rank"].isin(list(ranks))]
     rows = rows.assign(order=-rows["contribution"].abs()).sort_values(["rank", "order"], kind="stable")
     lines: dict[int, list[str]] = {}
+    small: dict[int, list[float]] = {}
     for rank, why, contribution in zip(
         rows["rank"].tolist(), rows["text"].tolist(), rows["contribution"].tolist(), strict=True
     ):
-        lines.setdefault(int(rank), []).append(f"- `{contribution:+.3f}` {plain(why)}")
+        if abs(contribution) < NEGLIGIBLE:
+            small.setdefault(int(rank), []).append(float(contribution))
+        else:
+            lines.setdefault(int(rank), []).append(f"- `{contribution:+.3f}` {plain(why)}")
+    for rank, values in small.items():
+        more = f"{len(values)} more {'parts' if len(values) > 1 else 'part'} under 0.001 each"
+        lines.setdefault(rank, []).append(f"- `{sum(values):+.3f}` {more}")
     return {rank: "\n".join(text) for rank, text in lines.items()}
 
 

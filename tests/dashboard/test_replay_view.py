@@ -11,6 +11,7 @@ from dashboard.replay_view import (
     explain_label,
     explanation_markdown,
     explanation_panel,
+    explanation_texts,
     plain,
     safe_name,
     visible_steps,
@@ -68,3 +69,20 @@ def test_the_explanation_panel_escapes_the_name_and_the_selector_label_is_plain_
     assert panel.startswith("**#3 \\<img src=x onerror=alert\\(1\\)\\> \\*bold\\*** · score 1.250")
     assert panel.endswith("\n\n- `+1.000` memory")
     assert explain_label(3, hostile) == "#3 · " + hostile  # a selectbox option: shown as text as it is
+
+
+def test_parts_too_small_to_print_are_folded_into_one_line_that_keeps_the_sum() -> None:
+    explanations = pd.DataFrame(
+        {
+            "rank": [1, 1, 1, 1, 2],
+            "text": ["memory", "viewed A", "viewed B", "viewed <i>C</i>", "bias"],
+            "contribution": [0.5, 0.0002, -0.0001, 0.2, 0.0001],
+        }
+    )
+    texts = explanation_texts(explanations, [1, 2])
+    assert texts[1].split("\n") == [
+        "- `+0.500` memory",
+        "- `+0.200` viewed \\<i\\>C\\</i\\>",
+        "- `+0.000` 2 more parts under 0.001 each",
+    ]
+    assert texts[2] == "- `+0.000` 1 more part under 0.001 each"
