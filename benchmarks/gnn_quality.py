@@ -10,10 +10,13 @@ on a test split); its score mix is fitted on the tail of each training part, and
 
 Variants (``--ablation``): ``GNN`` (the default: state cosine + graph evidence, refit), ``GNN cosine
 only`` (the score mix limited to the state, as before the parts), ``GNN memory only`` / ``GNN graph
-only`` (no message passing / no recurrent memory, with the mix); ablations train with the first seed only.
+only`` (no message passing / no recurrent memory, with the mix), ``GNN user-fold graphs`` (the encoder
+trained on leave-user-out graphs, ``TrainConfig.graph_folds=2``, instead of the prefix graph); ablations
+train with the first seed only.
 
 Run: .venv/bin/python benchmarks/gnn_quality.py [--runs ml-100k:loo,ml-100k:time,synthetic:time]
-     [--seeds 0,1,2] [--ablation] [--threads 1] [--json benchmarks/results/gnn_quality.json]
+     [--seeds 0,1,2] [--ablation | --variants "GNN cosine only,GNN memory only"] [--threads 1]
+     [--json benchmarks/results/gnn_quality.json]
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 TARGET = 1.10
 METRIC = "ndcg@20"
 
-# name -> (model config, GNNRecommender keywords)
-VARIANTS: dict[str, tuple[ModelConfig, dict[str, Any]]] = {
-    "GNN": (ModelConfig(), {}),
-    "GNN cosine only": (ModelConfig(), {"score_parts": ("state",)}),
-    "GNN memory only": (ModelConfig(use_graph=False), {}),
-    "GNN graph only": (ModelConfig(use_memory=False), {}),
+# name -> (model config, GNNRecommender keywords, TrainConfig fields changed from the defaults)
+VARIANTS: dict[str, tuple[ModelConfig, dict[str, Any], dict[str, Any]]] = {
+    "GNN": (ModelConfig(), {}, {}),
+    "GNN cosine only": (ModelConfig(), {"score_parts": ("state",)}, {}),
+    "GNN memory only": (ModelConfig(use_graph=False), {}, {}),
+    "GNN graph only": (ModelConfig(use_memory=False), {}, {}),
+    "GNN user-fold graphs": (ModelConfig(), {}, {"graph_folds": 2}),
 }
 
 
@@ -83,6 +87,9 @@ def main() -> None:
     parser.add_argument(
         "--ablation", action="store_true", help="also the cosine-only/memory-only/graph-only GNNs"
     )
+    parser.add_argument(
+        "--variants", help="comma-separated GNN variants to run (default: GNN, or every one with --ablation)"
+    )
     parser.add_argument("--baselines", default=",".join(BASELINES), help="comma-separated baseline names")
     parser.add_argument(
         "--seeds", default="0", help="GNN training seeds, comma-separated (baselines: the first)"
@@ -94,6 +101,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     seeds = [int(s) for s in args.seeds.split(",")]
     variants = VARIANTS if args.ablation else {"GNN": VARIANTS["GNN"]}
+    if args.variants:
+        variants = {name: VARIANTS[name] for name in args.variants.split(",")}
     config = EvalConfig(ks=(10, 20), replicates=args.replicates, seed=0)
     report: dict[str, Any] = {}
     for run in args.runs.split(","):
@@ -115,11 +124,13 @@ def main() -> None:
             print(f"{name:18s} {METRIC} {results[name].metrics[METRIC]:.4f}", flush=True)
         best_name = max(entries, key=lambda n: entries[n]["metrics"][METRIC])
         best = entries[best_name]["metrics"][METRIC]
-        for name, (model_config, keywords) in variants.items():
+        for name, (model_config, keywords, train_fields) in variants.items():
             per_seed = []
             for seed in seeds if name == "GNN" else seeds[:1]:  # ablations: the first seed only
                 started = time.perf_counter()
-                train_config = replace(TrainConfig(progress=False), seed=seed, threads=args.threads)
+                train_config = replace(
+                    TrainConfig(progress=False), seed=seed, threads=args.threads, **train_fields
+                )
                 model = GNNRecommender(model_config, train_config, **keywords)
                 result = evaluate_model(model, split, config)
                 comparison = compare_to_best({**results, name: result}, config, baselines=list(factories))
@@ -128,7 +139,7 @@ def main() -> None:
                 entry["delta_vs_best"] = comparison.deltas[name][METRIC] if comparison else None
                 entry["score_mix"] = model.checkpoint.score_mix if model.checkpoint else {}
                 entry["tail"] = model.mix_report
-                entry["epochs"] = len(model.checkpoint.history) if model.checkpoint else 0
+                entry["epochs"] = len(model.checkpoint.history or []) if model.checkpoint else 0
                 entry["ratio_to_best_baseline"] = result.metrics[METRIC] / best if best > 0 else float("nan")
                 per_seed.append(entry)
                 low, high = result.ci[METRIC]

@@ -33,6 +33,10 @@ class TrainConfig:
     # targets after it are predicted: no edge the encoder reads was made by the event it predicts (at test
     # time the graph holds training events only, so training must not learn to lean on future edges).
     graph_share: float = 0.5
+    # graph_folds >= 2 replaces the prefix graph: users are split into that many folds, and a user's
+    # events are encoded on the graph of the other folds' training events. No edge the encoder reads was
+    # made by the user's own events (so none by the target), and every training target is predicted.
+    graph_folds: int = 0
     horizon: int = 1  # each state predicts one of the next `horizon` events, drawn uniformly (1 = next item)
     skip_repeat_targets: bool = True  # recommendations exclude seen items, so do not learn to predict them
     grad_clip: float = 5.0  # clip the gradient norm: long sequences occasionally spike
@@ -46,6 +50,8 @@ class TrainConfig:
             raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.epochs < 1 or self.tokens_per_batch < 1 or self.horizon < 1 or not 0 <= self.val_share < 1:
             raise ValueError("epochs, tokens_per_batch and horizon must be positive and val_share in [0, 1)")
+        if self.graph_folds == 1 or self.graph_folds < 0:
+            raise ValueError(f"graph_folds must be 0 (prefix graph) or >= 2, got {self.graph_folds}")
         if not 0 < self.graph_share < 1:
             raise ValueError(f"graph_share must be in (0, 1), got {self.graph_share}")
 

@@ -1,14 +1,17 @@
 """What one fit reads, prepared once and frozen: vocabulary, sequences, graphs, trend, negatives, tail.
 
-Training reads a prefix graph and predicts only later targets (see ``TrainConfig.graph_share``);
-validation reads the graph of every event before the validation tail, as a test would.
+Training reads either a prefix graph and predicts only later targets (``TrainConfig.graph_share``), or,
+with ``TrainConfig.graph_folds``, each user's sequence on the graph of the other users' folds and predicts
+every target; validation reads the graph of every event before the validation tail, as a test would.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
 
@@ -30,9 +33,11 @@ from engine.training.validation import ValidationSet, tail_cut, validation_set
 class TrainingData:
     """Everything a fit reads besides the weights; built by :func:`prepare_training_data`.
 
-    ``sequences`` are the training events (before the validation tail) grouped by user; ``graph`` the
-    encoder's graph of the training events before ``graph_cut`` (only targets at or after it are
-    predicted), ``fit_graph`` the graph of every training event (what validation reads). The trend
+    ``sequences`` are the training events (before the validation tail) grouped by user; ``graphs`` the
+    encoder's graphs, ``user_graph`` [U] the one each user's sequence is encoded on: one graph of the
+    training events before ``graph_cut`` (only targets at or after it are predicted), or with folds one
+    graph per fold of every other fold's events (``graph_cut`` is then -inf: every target is predicted);
+    ``fit_graph`` the graph of every training event (what validation reads). The trend
     holds ``trend_levels`` [S, n_items] snapshots, ``event_bucket`` [n_events] the snapshot each
     training event's prediction may read; ``event_seconds`` [n_events] each training event's time.
     """
@@ -43,7 +48,8 @@ class TrainingData:
     use_sentences: bool
     sentence_dim: int
     sequences: UserSequences
-    graph: GraphInputs
+    graphs: tuple[GraphInputs, ...]
+    user_graph: np.ndarray
     fit_graph: GraphInputs
     graph_cut: float
     event_seconds: Tensor
@@ -98,15 +104,15 @@ def prepare_training_data(
             sequences = UserSequences.from_events(events, seconds, item_rows)
     fit_events, fit_seconds = events[fit_mask], seconds[fit_mask]
 
-    graph_cut = float(np.quantile(fit_seconds, config.graph_share))
-    before_cut = fit_seconds < graph_cut
-
     def graph_of(rows: np.ndarray | None) -> GraphInputs:
         part = fit_events if rows is None else fit_events[rows]
         return graph_inputs_from_events(
             part, vocab, vocab.items, texts, model_config, encoder_config, use_sentences
         ).to(device)
 
+    graphs, user_graph, graph_cut = _encoder_graphs(
+        graph_of, sequences, fit_events["user_id"].to_numpy(), fit_seconds, config
+    )
     trend = ItemTrend.over_span(
         sequences.items, sequences.seconds, len(vocab.items), model_config.trend_half_life_share
     )
@@ -117,7 +123,8 @@ def prepare_training_data(
         use_sentences=use_sentences,
         sentence_dim=sentence_dim,
         sequences=sequences,
-        graph=graph_of(before_cut if before_cut.any() else None),
+        graphs=graphs,
+        user_graph=user_graph,
         fit_graph=graph_of(None),
         graph_cut=graph_cut,
         event_seconds=torch.from_numpy(np.asarray(sequences.seconds, dtype=np.float64)).to(device),
@@ -131,6 +138,35 @@ def prepare_training_data(
         time_origin=float(seconds.min()),
         fingerprint=timeline.fingerprint(),
     )
+
+
+def user_folds(n_users: int, folds: int, seed: int) -> np.ndarray:
+    """Each user's fold [n_users] in 0..folds-1: a seeded shuffle dealt round-robin (sizes differ by <= 1)."""
+    fold = np.empty(n_users, dtype=np.int64)
+    fold[np.random.default_rng(seed).permutation(n_users)] = np.arange(n_users) % folds
+    return fold
+
+
+def _encoder_graphs(
+    graph_of: Callable[[np.ndarray | None], GraphInputs],
+    sequences: UserSequences,
+    fit_users: np.ndarray,
+    fit_seconds: np.ndarray,
+    config: TrainConfig,
+) -> tuple[tuple[GraphInputs, ...], np.ndarray, float]:
+    """The encoder's graphs, the graph of each user of ``sequences`` [U] and the time from which
+    targets are predicted; ``fit_users`` / ``fit_seconds`` [n_events] the fit events' users and times."""
+    n_users = len(sequences)
+    if config.graph_folds >= 2 and n_users >= config.graph_folds:
+        fold = user_folds(n_users, config.graph_folds, config.seed)  # [U]
+        row_of = pd.Series(np.arange(n_users), index=pd.Index(sequences.users))
+        event_fold = fold[row_of.reindex(fit_users).to_numpy(dtype=np.int64)]  # [n_events]
+        graphs = tuple(graph_of(event_fold != f) for f in range(config.graph_folds))
+        return graphs, fold, float("-inf")
+    graph_cut = float(np.quantile(fit_seconds, config.graph_share))
+    before_cut = fit_seconds < graph_cut
+    graph = graph_of(before_cut if before_cut.any() else None)
+    return (graph,), np.zeros(n_users, dtype=np.int64), graph_cut
 
 
 def full_graph(timeline: Timeline, data: TrainingData, model_config: ModelConfig) -> GraphInputs:

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from engine.model.inputs import GraphInputs
 from engine.model.model import InterestModel
 from engine.model.sequences import SequenceBatch, length_batches
 from engine.training.config import TrainConfig
@@ -74,9 +75,15 @@ def predictions(
 
 
 def step_embeddings(
-    model: InterestModel, data: TrainingData, items: Tensor, targets: Tensor, generator: torch.Generator
+    model: InterestModel,
+    data: TrainingData,
+    graph: GraphInputs,
+    items: Tensor,
+    targets: Tensor,
+    generator: torch.Generator,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor | None, Tensor | None]:
-    """The item embeddings one step reads: ``z`` [M, d] of the catalogue items ``needed`` [M] (sorted),
+    """The item embeddings one step reads, on ``graph`` (the batch's users' encoder graph): ``z`` [M, d]
+    of the catalogue items ``needed`` [M] (sorted),
     ``row_of`` [n_items] each item's row of ``z`` (-1 where absent), and the sampled negatives [S] (rows
     of ``z``) with ``log_q`` [M], or None for a full softmax.
 
@@ -88,11 +95,11 @@ def step_embeddings(
     negatives = log_q = None
     if data.negatives is None:
         needed = torch.arange(data.n_items, device=device)
-        z = model.item_embeddings(data.graph)  # [n_items, d], recomputed: encoder weights changed
+        z = model.item_embeddings(graph)  # [n_items, d], recomputed: encoder weights changed
     else:
         drawn = data.negatives.draw(generator)  # [S]
         needed = torch.unique(torch.cat([items.flatten(), targets, drawn]))  # [M]
-        z = model.item_embeddings_of(data.graph, needed)  # [M, d]
+        z = model.item_embeddings_of(graph, needed)  # [M, d]
         log_q = data.negatives.log_q[needed]  # [M]
     row_of = torch.full((data.n_items,), -1, dtype=torch.long, device=device)
     row_of[needed] = torch.arange(len(needed), device=device)
@@ -101,11 +108,21 @@ def step_embeddings(
     return z, row_of, needed, negatives, log_q
 
 
-def epoch_batches(lengths: np.ndarray, config: TrainConfig, rng: np.random.Generator) -> list[np.ndarray]:
+def epoch_batches(
+    lengths: np.ndarray, config: TrainConfig, rng: np.random.Generator, groups: np.ndarray | None = None
+) -> list[np.ndarray]:
     """This epoch's batches of users (rows of ``lengths`` [U]): every user, or on a log larger than
     ``epoch_events`` the first of the shuffled batches up to about that many events (a random share
-    of the users, new each epoch)."""
-    batches = length_batches(lengths, config.tokens_per_batch, rng)
+    of the users, new each epoch). With ``groups`` [U] a batch never mixes groups (one encoder graph
+    per batch)."""
+    if groups is None or len(np.unique(groups)) < 2:
+        batches = length_batches(lengths, config.tokens_per_batch, rng)
+    else:
+        batches = []
+        for group in np.unique(groups):
+            batches += length_batches(np.where(groups == group, lengths, 0), config.tokens_per_batch, rng)
+        order = rng.permutation(len(batches))
+        batches = [batches[i] for i in order]
     if config.epoch_events <= 0 or int(lengths.sum()) <= config.epoch_events:
         return batches
     events = np.cumsum([int(lengths[rows].sum()) for rows in batches])
@@ -127,7 +144,7 @@ def train_epoch(
     torch.manual_seed(config.seed * 7_919 + epoch)  # dropout masks
     model.train()
     sequences = data.sequences
-    batches = epoch_batches(sequences.lengths, config, rng)
+    batches = epoch_batches(sequences.lengths, config, rng, data.user_graph)
     total, count = 0.0, 0
     bar = tqdm(batches, desc=f"epoch {epoch + 1}", disable=not config.progress, leave=False, unit="batch")
     for done, rows in enumerate(bar):
@@ -137,7 +154,10 @@ def train_epoch(
         states, targets, buckets = predictions(model, data, batch, config, generator)
         if not len(targets):
             continue
-        z, row_of, needed, negatives, log_q = step_embeddings(model, data, batch.items, targets, generator)
+        graph = data.graphs[int(data.user_graph[rows[0]])]
+        z, row_of, needed, negatives, log_q = step_embeddings(
+            model, data, graph, batch.items, targets, generator
+        )
         u = states(z, row_of)
         # [P, M]: each prediction's own moment (None when the model has no trend)
         levels = data.trend_levels[:, needed][buckets] if model.trend_direction is not None else None
