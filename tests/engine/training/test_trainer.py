@@ -183,12 +183,10 @@ def test_trains_on_cuda() -> None:
     assert np.isfinite(trained.history[0]["loss"])
 
 
-def test_training_graph_holds_only_events_before_the_predicted_targets(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The encoder's graph during training ends at a time cut, and only targets after it are predicted."""
+@pytest.fixture
+def graph_frames(monkeypatch: pytest.MonkeyPatch) -> list[pd.DataFrame]:
+    """The events of every graph the training data builds, in build order."""
     import engine.training.data as data_module
-    from engine.training.data import prepare_training_data
 
     frames: list[pd.DataFrame] = []
     real = data_module.graph_inputs_from_events
@@ -198,13 +196,22 @@ def test_training_graph_holds_only_events_before_the_predicted_targets(
         return real(events, *args, **kwargs)
 
     monkeypatch.setattr(data_module, "graph_inputs_from_events", recording)
+    return frames
+
+
+def test_training_graph_holds_only_events_before_the_predicted_targets(
+    graph_frames: list[pd.DataFrame],
+) -> None:
+    """The encoder's graph during training ends at a time cut, and only targets after it are predicted."""
+    from engine.training.data import prepare_training_data
+
     timeline = planted_timeline(PlantedConfig(users=30))
     config = TrainConfig(epochs=1, progress=False, val_share=0.0, graph_share=0.5)
     data = prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
     seconds = timeline.seconds()
     cut = float(np.quantile(seconds, 0.5))
     assert data.graph_cut == pytest.approx(cut)
-    training_graph_events = frames[0]
+    training_graph_events = graph_frames[0]
     assert len(training_graph_events) < len(timeline)
     assert (training_graph_events["timestamp"] < pd.Timestamp(cut, unit="s", tz="UTC")).all()
     # every event at or after the cut is left out of the training graph
@@ -212,20 +219,11 @@ def test_training_graph_holds_only_events_before_the_predicted_targets(
 
 
 def test_with_user_folds_no_user_is_encoded_on_a_graph_holding_their_own_events(
-    monkeypatch: pytest.MonkeyPatch,
+    graph_frames: list[pd.DataFrame],
 ) -> None:
     """graph_folds: one graph per fold of the other folds' events; every target is predicted."""
-    import engine.training.data as data_module
     from engine.training.data import prepare_training_data
 
-    frames: list[pd.DataFrame] = []
-    real = data_module.graph_inputs_from_events
-
-    def recording(events: pd.DataFrame, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        frames.append(events)
-        return real(events, *args, **kwargs)
-
-    monkeypatch.setattr(data_module, "graph_inputs_from_events", recording)
     timeline = planted_timeline(PlantedConfig(users=30))
     config = TrainConfig(epochs=1, progress=False, val_share=0.0, graph_folds=3)
     data = prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
@@ -235,11 +233,11 @@ def test_with_user_folds_no_user_is_encoded_on_a_graph_holding_their_own_events(
     users = data.sequences.users
     for fold in range(3):
         own = set(users[data.user_graph == fold])
-        graph_users = set(frames[fold]["user_id"])
+        graph_users = set(graph_frames[fold]["user_id"])
         assert own
         assert not own & graph_users
         assert graph_users == set(users) - own  # every other user's events
-        assert len(frames[fold]) == int((~timeline.events["user_id"].isin(own)).sum())
+        assert len(graph_frames[fold]) == int((~timeline.events["user_id"].isin(own)).sum())
 
 
 def test_user_folds_train_every_target_and_learn() -> None:
