@@ -41,11 +41,19 @@ class ModelConfig:
     memory: str = "gru"  # gru | lstm: the recurrent cell of the per-user memory
     time_dim: int = 16  # width of the cosine time encoding of gaps between events
     recent: int = 8  # last events a user state attends over: enough for short-term intent, O(1) per step
+    # self-attention layers (SASRec-style) over the recent window before the readout: each recent event's
+    # value reads the others in the window, so the readout sees pairs (A then B), not only single events;
+    # 0 = the events' own values
+    context_layers: int = 0
     trend: bool = False  # add each item's recent activity (decayed, past events only) to its embedding;
     # off by default: on ml-100k validation tails it let the model lean on popularity and stop learning
     trend_half_life_share: float = 0.05  # trend half-life as a share of the training span (RecentPop: 10%)
     trend_time: str = "user"  # score with the trend at each user's last event ("user", the replay
     # semantics, as in training) or with everyone at the last observed event ("latest")
+    # train the state beside a learned logit on each item's trend level, beta * lambda_i(s) (what RecentPop
+    # wins with), so the state learns what recent popularity does not explain; serving adds popularity
+    # through the fitted score mix instead, so the state part stays a plain cosine
+    residual_popularity: bool = False
     event_strength: dict[str, float] = field(default_factory=_default_event_strength)
     # initial per-type weight of an event in the attention and memory update (learned from there);
     # unknown event types start at 1.0 like a view
@@ -57,8 +65,10 @@ class ModelConfig:
             raise ValueError(f"trend_time must be 'user' or 'latest', got {self.trend_time!r}")
         if self.memory not in MEMORY_TYPES:
             raise ValueError(f"memory must be one of {MEMORY_TYPES}, got {self.memory!r}")
-        if self.dim <= 0 or self.layers < 0 or self.heads <= 0 or self.recent <= 0:
-            raise ValueError("dim, heads and recent must be positive and layers non-negative")
+        if self.dim <= 0 or self.layers < 0 or self.heads <= 0 or self.recent <= 0 or self.context_layers < 0:
+            raise ValueError("dim, heads and recent must be positive, layers and context_layers non-negative")
+        if self.context_layers and self.dim % self.heads:
+            raise ValueError(f"context_layers need dim divisible by heads ({self.dim}, {self.heads})")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -106,6 +106,13 @@ class UserMemory(nn.Module):
         \alpha_{tj} &= \mathrm{softmax}_{j \in R(t)}\big((W_q h_t)^\top k_j / \sqrt{d} + \log s_{c_j}\big) \\
         u_t &= W_o [\, h_t \,\|\, \textstyle\sum_j \alpha_{tj} v_j \,]
 
+    With ``context_layers`` > 0 each window's values are first contextualised by a Transformer encoder
+    (SASRec-style self-attention, Kang & McAuley 2018) over the window's valid slots, with a learned
+    embedding :math:`p_r` of each slot's position from the newest:
+    :math:`\tilde v_{t,\cdot} = \mathrm{TransformerEncoder}(v_{j} + p_{r(j)} : j \in R(t))`, and
+    :math:`\tilde v` replaces :math:`v` in the keys and the sum (the window is the same whether the
+    state is computed over a whole sequence or one step at a time, so both still agree).
+
     :math:`R(t)` is the user's last ``recent`` events up to and including :math:`t`, so a purchase both
     enters the recurrent update more strongly and draws more attention than a view. :math:`u_t` is the
     user state after event :math:`t`: it is used to predict event :math:`t+1` and never sees it.
@@ -133,6 +140,14 @@ class UserMemory(nn.Module):
         self.query = nn.Linear(d, d)
         self.out = nn.Linear(2 * d, d)
         self.dropout = nn.Dropout(config.dropout)
+        self.position: nn.Embedding | None = None
+        self.context: nn.TransformerEncoder | None = None
+        if config.context_layers:
+            self.position = nn.Embedding(config.recent, d)  # row r: slot r of the window (R - 1 = newest)
+            layer = nn.TransformerEncoderLayer(
+                d, config.heads, 2 * d, config.dropout, batch_first=True, norm_first=True
+            )
+            self.context = nn.TransformerEncoder(layer, config.context_layers, enable_nested_tensor=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -141,6 +156,12 @@ class UserMemory(nn.Module):
         nn.init.normal_(self.type_emb.weight, std=0.1)
         for module in (self.time_enc, self.rnn, self.key, self.query, self.out):
             module.reset_parameters()
+        if self.position is not None and self.context is not None:
+            nn.init.normal_(self.position.weight, std=0.1)
+            for layer in self.context.layers:
+                for child in layer.modules():
+                    if child is not layer and hasattr(child, "reset_parameters"):
+                        child.reset_parameters()
 
     # -- public API ------------------------------------------------------------------------------
     def empty_state(self, batch: int, device: torch.device | None = None) -> MemoryState:
@@ -181,7 +202,8 @@ class UserMemory(nn.Module):
         offset = torch.arange(-R + 1, 1, device=z.device)
         valid = (position[:, None] + offset[None, :]) >= 0  # [L, R]: inside the sequence
         valid = valid.unsqueeze(0) & (position < lengths[:, None].to(z.device)).unsqueeze(-1)  # [B, L, R]
-        u, alpha = self._readout(h, v_win, times.unsqueeze(-1) - t_win, type_win, valid)  # [B, L, d]
+        ctx_win = self.contextualise(v_win, valid)  # [B, L, R, d]
+        u, alpha = self._readout(h, ctx_win, times.unsqueeze(-1) - t_win, type_win, valid)  # [B, L, d]
 
         last = (lengths.to(z.device) - 1).clamp_min(0)  # [B]
         rows = torch.arange(B, device=z.device)
@@ -195,7 +217,7 @@ class UserMemory(nn.Module):
             last_t=times[rows, last] * (lengths.to(z.device) > 0),
             count=lengths.to(z.device).long(),
         )
-        return MemoryTrace(u=u, h=h, alpha=alpha, window_v=v_win, valid=valid), state
+        return MemoryTrace(u=u, h=h, alpha=alpha, window_v=ctx_win, valid=valid), state
 
     def step(self, state: MemoryState, z: Tensor, types: Tensor, times: Tensor) -> MemoryState:
         """Add one event per user: O(R d) work each, touching nothing else."""
@@ -226,11 +248,27 @@ class UserMemory(nn.Module):
     def readout(self, state: MemoryState) -> Tensor:
         """User states u [B, d] from memories (a user without events gets the readout of nothing)."""
         ages = state.last_t[:, None] - state.recent_t  # [B, R]
+        valid = state.recent_mask[:, None]  # [B, 1, R]
         u, _ = self._readout(
-            state.h[:, None], state.recent_v[:, None], ages[:, None], state.recent_type[:, None],
-            state.recent_mask[:, None],
+            state.h[:, None], self.contextualise(state.recent_v[:, None], valid), ages[:, None],
+            state.recent_type[:, None], valid,
         )  # fmt: skip
         return u[:, 0]
+
+    def contextualise(self, v_win: Tensor, valid: Tensor) -> Tensor:
+        """Each window's values after the context encoder (unchanged when ``context_layers`` = 0);
+        invalid slots stay zero and are never read.
+
+        Shapes: v_win [B, L, R, d], valid [B, L, R] -> [B, L, R, d]
+        """
+        if self.context is None or self.position is None:
+            return v_win
+        B, L, R, d = v_win.shape
+        x = (v_win + self.position.weight).reshape(B * L, R, d)  # [B*L, R, d]
+        pad = ~valid.reshape(B * L, R)  # [B*L, R] True = no event
+        empty = pad.all(dim=1)  # windows without any event: let them read their zero slots, then zero
+        out = self.context(x, src_key_padding_mask=pad & ~empty[:, None])  # [B*L, R, d]
+        return out.masked_fill(pad[..., None], 0.0).reshape(B, L, R, d)
 
     # -- internals -------------------------------------------------------------------------------
     def _message(self, z: Tensor, types: Tensor, gaps: Tensor) -> Tensor:

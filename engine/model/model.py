@@ -24,6 +24,9 @@ class InterestModel(nn.Module):
     :math:`\lambda_i(s)` is the item's trend at scoring time (:mod:`engine.model.trend`: decayed
     recent activity, from past events only) and :math:`w_{\text{trend}}` a learned direction, so
     an item's embedding drifts with its popularity while the score stays a cosine.
+    With ``residual_popularity`` training (and its validation) ranks by the cosine plus
+    :math:`\beta\,\lambda_i(s)`, a learned weight on the item's trend level (:meth:`fitted_score`), so
+    the state learns what recent popularity does not explain; serving scores the cosine alone.
 
     Item embeddings depend only on the graph and node features, so they are computed once per
     checkpoint (or per new catalogue) and shared by every user; a new event changes only its user's
@@ -48,6 +51,8 @@ class InterestModel(nn.Module):
         self.memory = UserMemory(config)
         # w: the direction an item's trend level moves its embedding (zero start: no trend until learned)
         self.trend_direction = nn.Parameter(torch.zeros(config.dim)) if config.trend else None
+        # beta: the popularity logit's weight in cosine units (training and validation only)
+        self.popularity_weight = nn.Parameter(torch.tensor(0.2)) if config.residual_popularity else None
 
     def item_embeddings(self, graph: GraphInputs) -> Tensor:
         x = self.features(graph.id_codes, graph.text, graph.node_type, graph.sentence)  # [N, d]
@@ -87,6 +92,18 @@ class InterestModel(nn.Module):
         numerator = u @ z.T + levels * (u @ w).unsqueeze(-1)  # [P, C]
         norm2 = (z * z).sum(-1) + 2 * levels * (z @ w) + levels.square() * (w @ w)  # [P, C]
         return numerator / norm2.clamp_min(1e-12).sqrt()
+
+    def fitted_score(self, u: Tensor, z: Tensor, levels: Tensor | None = None) -> Tensor:
+        """What training and validation rank by: :meth:`cosine`, plus :math:`\\beta \\lambda_{pc}` with
+        ``residual_popularity`` (the state learns what recent popularity does not explain; serving
+        scores the plain cosine and adds popularity through the fitted score mix).
+
+        Shapes: u [P, d], z [C, d], levels [P, C] or None -> [P, C]
+        """
+        cos = self.cosine(u, z, levels if self.trend_direction is not None else None)  # [P, C]
+        if levels is not None and self.popularity_weight is not None:
+            return cos + self.popularity_weight * levels
+        return cos
 
     @staticmethod
     def scores(u: Tensor, z: Tensor) -> Tensor:

@@ -32,8 +32,8 @@ def _trend_cosine(model: InterestModel, u: Tensor, z: Tensor, levels: Tensor | N
 
     def cosine(candidates: Tensor | None) -> Tensor:
         if candidates is None:
-            return model.cosine(u, z, levels)
-        return model.cosine(u, z[candidates], levels[:, candidates])
+            return model.fitted_score(u, z, levels)
+        return model.fitted_score(u, z[candidates], levels[:, candidates])
 
     return cosine
 
@@ -160,7 +160,8 @@ def train_epoch(
         )
         u = states(z, row_of)
         # [P, M]: each prediction's own moment (None when the model has no trend)
-        levels = data.trend_levels[:, needed][buckets] if model.trend_direction is not None else None
+        reads_trend = model.trend_direction is not None or model.popularity_weight is not None
+        levels = data.trend_levels[:, needed][buckets] if reads_trend else None
         cosine = _trend_cosine(model, u, z, levels)
         loss = next_item_loss(cosine, row_of[targets], config.temperature, negatives, log_q)
         optimizer.zero_grad(set_to_none=True)

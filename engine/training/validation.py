@@ -119,7 +119,7 @@ def snapshot_levels(model: InterestModel, table: TrendTable | None, seconds: np.
     """The trend levels [P, n_items] of states standing at ``seconds`` [P]: each at its own time's
     snapshot (``trend_time="user"``, as training and replay read it) or all at the latest; None when
     the model has no trend."""
-    if model.trend_direction is None or table is None:
+    if (model.trend_direction is None and model.popularity_weight is None) or table is None:
         return None
     trend, levels = table.trend, table.levels
     if model.config.trend_time == "latest":
@@ -153,7 +153,7 @@ def set_lists(
 
     def scores_of(part: slice) -> Tensor:
         level = None if user_levels is None else user_levels[part]
-        return model.cosine(states[part], z, level).index_fill_(1, outside, -torch.inf)  # [b, n_items]
+        return model.fitted_score(states[part], z, level).index_fill_(1, outside, -torch.inf)  # [b, n_items]
 
     def seen_of(part: slice) -> list[np.ndarray]:
         return [fit.items[fit.offsets[v] : fit.offsets[v + 1]] for v in range(len(fit))[part]]
@@ -197,7 +197,9 @@ def next_item_ranks(
         for lo in range(0, len(targets), VALIDATION_CHUNK):
             part = slice(lo, lo + VALIDATION_CHUNK)
             level = None if state_levels is None else state_levels[part]
-            scores = model.cosine(states[part], z, level).index_fill_(1, outside, -torch.inf)  # [t, n_items]
+            scores = model.fitted_score(states[part], z, level).index_fill_(
+                1, outside, -torch.inf
+            )  # [t, n_items]
             prefixes = zip(starts[part], stands_at[part], strict=True)
             seen = [seqs.items[start : end + 1] for start, end in prefixes]  # touched up to each state
             ranking.exclude(scores, seen)

@@ -22,10 +22,16 @@ def _events(
     return z, types, times, lengths
 
 
-@pytest.mark.parametrize(("kind", "use_memory"), [("gru", True), ("lstm", True), ("gru", False)])
-def test_step_by_step_equals_batched_forward(kind: str, use_memory: bool) -> None:
+@pytest.mark.parametrize(
+    ("kind", "use_memory", "context"),
+    [("gru", True, 0), ("lstm", True, 0), ("gru", False, 0), ("gru", True, 2)],
+)
+def test_step_by_step_equals_batched_forward(kind: str, use_memory: bool, context: int) -> None:
     torch.manual_seed(0)
-    memory = UserMemory(ModelConfig(dim=8, time_dim=4, recent=3, memory=kind, use_memory=use_memory)).eval()
+    config = ModelConfig(
+        dim=8, time_dim=4, recent=3, memory=kind, use_memory=use_memory, context_layers=context
+    )
+    memory = UserMemory(config).eval()
     z, types, times, lengths = _events()
     u, final = memory(z, types, times, lengths)
     state = memory.empty_state(3)
@@ -38,9 +44,10 @@ def test_step_by_step_equals_batched_forward(kind: str, use_memory: bool) -> Non
     assert torch.allclose(memory.readout(state), memory.readout(final), atol=1e-5)
 
 
-def test_state_after_event_t_ignores_later_events() -> None:
+@pytest.mark.parametrize("context", [0, 1])
+def test_state_after_event_t_ignores_later_events(context: int) -> None:
     torch.manual_seed(0)
-    memory = UserMemory(ModelConfig(dim=8, time_dim=4, recent=3)).eval()
+    memory = UserMemory(ModelConfig(dim=8, time_dim=4, recent=3, context_layers=context)).eval()
     z, types, times, lengths = _events()
     u, _ = memory(z, types, times, lengths)
     t = 3
@@ -51,6 +58,25 @@ def test_state_after_event_t_ignores_later_events() -> None:
     u2, _ = memory(z2, types2, times2, lengths)
     assert torch.allclose(u[:, : t + 1], u2[:, : t + 1], atol=1e-6)
     assert not torch.allclose(u[0, t + 1 :], u2[0, t + 1 :])
+
+
+def test_context_layers_make_an_events_value_depend_on_the_events_before_it() -> None:
+    torch.manual_seed(0)
+    memory = UserMemory(ModelConfig(dim=8, time_dim=4, recent=3, context_layers=1)).eval()
+    z, types, times, lengths = _events(B=2, L=3)
+    lengths = torch.tensor([3, 3])
+    z[1, 2], types[1, 2] = z[0, 2], types[0, 2]  # the same newest event after different earlier ones
+    trace, _ = memory.trace(z, types, times, lengths)
+    newest = trace.window_v[:, 2, -1]  # [2, d]: the newest event's value in each user's window
+    assert not torch.allclose(newest[0], newest[1], atol=1e-4)
+    plain = UserMemory(ModelConfig(dim=8, time_dim=4, recent=3)).eval()
+    assert torch.allclose(
+        plain.trace(z, types, times, lengths)[0].window_v[:, 2, -1].diff(dim=0), torch.zeros(8)
+    )
+    # the state still splits exactly into its memory part, one part per window event and the bias
+    memory_part, events, bias = memory.readout_parts(trace.h, trace.alpha, trace.window_v)
+    assert torch.allclose(memory_part + events.sum(-2) + bias, trace.u, atol=1e-5)
+    assert torch.all(trace.window_v[~trace.valid] == 0)
 
 
 def test_a_purchase_moves_the_state_more_than_a_view() -> None:

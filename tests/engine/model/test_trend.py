@@ -47,3 +47,20 @@ def test_cosine_with_per_row_levels_equals_moving_the_embeddings() -> None:
     for row in range(3):
         moved = model.at_trend(z, levels[row])
         torch.testing.assert_close(fast[row], InterestModel.scores(u[row : row + 1], moved)[0])
+
+
+def test_residual_popularity_adds_beta_times_the_level_in_training_scores_only() -> None:
+    torch.manual_seed(0)
+    model = InterestModel(
+        ModelConfig(dim=8, text_buckets=64, residual_popularity=True), n_items=5, n_categories=1
+    )
+    u, z = torch.randn(3, 8), torch.randn(5, 8)
+    levels = torch.rand(3, 5) * 3
+    beta = model.popularity_weight
+    assert beta is not None
+    assert beta.requires_grad
+    plain = InterestModel.scores(u, z)  # [3, 5]
+    torch.testing.assert_close(model.fitted_score(u, z, levels), plain + beta.detach() * levels)
+    torch.testing.assert_close(model.cosine(u, z, levels), plain)  # serving: the state stays a cosine
+    off = InterestModel(ModelConfig(dim=8, text_buckets=64), n_items=5, n_categories=1)
+    assert off.popularity_weight is None
