@@ -44,6 +44,14 @@ from engine.training.mix_tail import fit_score_mix
 from engine.training.trainer import Trainer
 
 
+def emit(line: dict[str, Any], jsonl: Path | None) -> None:
+    """Print one JSON line and append it to ``jsonl`` when given."""
+    print(json.dumps(line), flush=True)
+    if jsonl:
+        with jsonl.open("a") as out:
+            out.write(json.dumps(line) + "\n")
+
+
 def references_with_state(queries: MixQueries, k: int) -> torch.Tensor:
     """Per query kind, the best NDCG@k of one part alone, the state cosine included."""
     P = queries.features.shape[1]
@@ -75,11 +83,7 @@ def main() -> None:
                 name: evaluate_model(create_model(name, seed=args.seed), inner, evaluation).metrics["ndcg@20"]
                 for name in BASELINES
             }
-            header = json.dumps({"run": run, "seed": args.seed, "inner_baselines": baselines})
-            print(header, flush=True)
-            if args.jsonl:
-                with args.jsonl.open("a") as out:
-                    out.write(header + "\n")
+            emit({"run": run, "seed": args.seed, "inner_baselines": baselines}, args.jsonl)
         for spec in args.configs:
             label, _, text = spec.partition("=")
             fields: dict[str, Any] = json.loads(text or "{}")
@@ -114,10 +118,7 @@ def main() -> None:
                     "mix": mix.weights,
                     "tail": {k: round(v, 4) for k, v in report.items()},
                 }
-                print(json.dumps(line), flush=True)
-                if args.jsonl:
-                    with args.jsonl.open("a") as out:
-                        out.write(json.dumps(line) + "\n")
+                emit(line, args.jsonl)
 
 
 if __name__ == "__main__":
