@@ -7,7 +7,8 @@ step's nodes went in: ``drawnStep`` in the graph page) and every chart carries t
 bridge's ``__replayMarked``). Reports p50/p95, the load average, and the CPU time per step of the server and
 of the browser (what the page costs, apart from waiting for a core when the machine is shared). Target
 (issue 8): p95 <= 300 ms.
-Run: `.venv/bin/python benchmarks/replay_ui_step.py`.
+Appends a dated section to ``benchmarks/results/replay_ui_step.md`` (or ``--out``); the file is a log and
+is never rewritten. Run: `.venv/bin/python benchmarks/replay_ui_step.py`.
 """
 
 from __future__ import annotations
@@ -73,7 +74,11 @@ def cpu_seconds(root: int) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "replay_ui_step.md"))
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "results" / "replay_ui_step.md"),
+        help="results file the run's section is appended to",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from engine import api
@@ -130,13 +135,18 @@ def main() -> int:
     cpu = ", ".join(f"{k} {(cpu_after[k] - cpu_before[k]) * 1000 / args.steps:.0f} ms" for k in cpu_before)
     line += f" {cpu} |"
     print(line)
-    Path(args.out).write_text(
-        "# Replay page: slider step -> rerun done and graph drawn (headless Chromium, default data)\n\n"
-        f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/replay_ui_step.py` on this machine "
-        "(2 shared CPU cores; the browser, the server and the benchmark share them).\n\n"
-        "| steps | p50 | p95 | max | load average (1/5/15 min) at the end | CPU per step |\n"
-        "|---|---|---|---|---|---|\n" + line + "\n"
-    )
+    # the results file is a log of curated sections: a run adds its own section at the end, never rewrites it
+    out = Path(args.out)
+    title = "# Replay page: slider step -> rerun done and graph drawn (headless Chromium, default data)\n"
+    with out.open("a") as log:
+        if out.stat().st_size == 0:
+            log.write(title)
+        log.write(
+            f"\n## {time.strftime('%Y-%m-%d %H:%M')}: `benchmarks/replay_ui_step.py --steps {args.steps}`\n\n"
+            "On this machine (2 shared CPU cores; the browser, the server and the benchmark share them).\n\n"
+            "| steps | p50 | p95 | max | load average (1/5/15 min) at the end | CPU per step |\n"
+            "|---|---|---|---|---|---|\n" + line + "\n"
+        )
     return 0
 
 
