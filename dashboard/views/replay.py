@@ -153,7 +153,8 @@ def step_views() -> None:
     st.caption(
         "Each score splits exactly into the memory of the whole timeline, one part per recent event "
         "(weighted by its attention), a bias, and the graph evidence of the training events: what "
-        "followed the last item, co-occurrence with the recent items, recent popularity; a graph edge α "
+        "followed the last item, co-occurrence with the recent items, recent popularity, popularity in the "
+        "categories of the recent events; a graph edge α "
         "shows where the source item links to the listed one."
     )
     # one explanation at a time (ten expanders per step were half the browser's work of a step)

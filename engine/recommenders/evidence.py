@@ -1,19 +1,24 @@
 r"""Graph evidence beside the state cosine: what the training events say directly about the next item.
 
-Three parts, each read from a user's history :math:`h = (i_1, \dots, i_t)` (catalogue indices, oldest
+Four parts, each read from a user's history :math:`h = (i_1, \dots, i_t)` (catalogue indices, oldest
 first) and from matrices fitted on training events only:
 
 .. math::
     \mathrm{transition}(h, j) &= P(j \mid i_t) = \frac{n(i_t \to j)}{\sum_{j'} n(i_t \to j')} \\
     \mathrm{cooccurrence}(h, j) &= \sum_{i \in R(h)} s(i, j), \qquad
         s(i, j) = \frac{|U_i \cap U_j|}{\sqrt{|U_i|\,|U_j|}} \\
-    \mathrm{popularity}(j) &= \mathrm{RecentPop}(j)
+    \mathrm{popularity}(j) &= \mathrm{RecentPop}(j) \\
+    \mathrm{category\_pop}(h, j) &= \frac{|\{i \in W(h) : c(i) = c(j)\}|}{|W(h)|} \cdot
+        \frac{\mathrm{RecentPop}(j)}{\sum_{j' : c(j') = c(j)} \mathrm{RecentPop}(j')}
 
 :math:`n(i \to j)` counts item j directly following item i in a training history (SeqMarkov's matrix),
 :math:`s` is the item–item cosine over training users, each item's top neighbours kept (ItemKNN's
 matrix), :math:`R(h)` the history's last ``recent`` distinct items and RecentPop the recent popularity
-in [0, 1]. They are the snapshots of those baselines a checkpoint already carries, so scoring reads no
-training data; at scoring time only the history is read (a prefix, in replay), never a later event.
+in [0, 1]. ``category_pop`` is the share of the history's last ``category_window`` events :math:`W(h)` in
+the item's category :math:`c(j)`, times the item's share of its category's recent popularity: popular
+items of the shelves the user browses (items without a category score 0). They are the snapshots of
+those baselines a checkpoint already carries (and its items' categories), so scoring reads no training
+data; at scoring time only the history is read (a prefix, in replay), never a later event.
 
 Shapes: ``parts(histories)`` -> {name: [len(histories), n_items] float32}.
 """
@@ -21,9 +26,11 @@ Shapes: ``parts(histories)`` -> {name: [len(histories), n_items] float32}.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 
@@ -33,7 +40,8 @@ from engine.recommenders.markov import SeqMarkov
 from engine.recommenders.popularity import recent_popularity
 from engine.recommenders.snapshot import csr_from_state
 
-EVIDENCE_PARTS: tuple[str, ...] = ("transition", "cooccurrence", "popularity")
+EVIDENCE_PARTS: tuple[str, ...] = ("transition", "cooccurrence", "popularity", "category_pop")
+CATEGORY_WINDOW = 50  # last events the category shares are read from (validation tails: 10 and 50 level)
 
 
 def recent_distinct(history: np.ndarray, count: int) -> np.ndarray:
@@ -52,6 +60,8 @@ class GraphEvidence:
     similarity: sp.csr_matrix  # [n, n] item-item cosine, each row's top neighbours
     popularity: np.ndarray  # [n] recent popularity in [0, 1]
     recent: int  # distinct recent items the co-occurrence part reads
+    category_of: np.ndarray | None = None  # [n] int64 category code, -1 without one (None: no categories)
+    category_window: int = CATEGORY_WINDOW
 
     @property
     def n_items(self) -> int:
@@ -65,13 +75,19 @@ class GraphEvidence:
         evidence = cls(
             markov.transitions, knn.similarity, recent_popularity(train, markov.item_index), knn.config.recent
         )
-        return evidence.reindex(own, len(item_index))
+        catalogue = sorted(item_index, key=item_index.__getitem__)
+        categories = train.item_categories().reindex(catalogue).fillna("").astype(str)
+        return replace(evidence.reindex(own, len(item_index)), category_of=category_codes(categories))
 
     @classmethod
     def from_snapshots(
-        cls, baselines: Mapping[str, Mapping[str, torch.Tensor]], n_items: int
+        cls,
+        baselines: Mapping[str, Mapping[str, torch.Tensor]],
+        n_items: int,
+        categories: Sequence[str] = (),
     ) -> GraphEvidence:
-        """From a checkpoint's ``baselines`` (SeqMarkov, ItemKNN and RecentPop snapshots)."""
+        """From a checkpoint's ``baselines`` (SeqMarkov, ItemKNN and RecentPop snapshots) and its items'
+        ``categories`` ([n_items], "" where none; empty for a checkpoint written before they were kept)."""
         missing = [name for name in ("SeqMarkov", "ItemKNN", "RecentPop") if name not in baselines]
         if missing:
             raise KeyError(f"the checkpoint carries no {', '.join(missing)} snapshot")
@@ -81,6 +97,7 @@ class GraphEvidence:
             csr_from_state(knn, n_items),
             baselines["RecentPop"]["scores"].cpu().numpy().astype(np.float32),
             int(knn["recent"]),
+            category_codes(categories) if len(categories) == n_items else None,
         )
 
     def reindex(self, positions: np.ndarray, n_items: int) -> GraphEvidence:
@@ -90,12 +107,48 @@ class GraphEvidence:
         move = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), positions)), shape=(n, n_items))
         popularity = np.zeros(n_items, dtype=np.float32)
         popularity[positions] = self.popularity
+        category_of = None
+        if self.category_of is not None:
+            category_of = np.full(n_items, -1, dtype=np.int64)
+            category_of[positions] = self.category_of
         return GraphEvidence(
             sp.csr_matrix(move.T @ self.transitions @ move, dtype=np.float32),
             sp.csr_matrix(move.T @ self.similarity @ move, dtype=np.float32),
             popularity,
             self.recent,
+            category_of,
+            self.category_window,
         )
+
+    @cached_property
+    def category_share(self) -> np.ndarray:
+        """Each item's share of its category's recent popularity, [n] (0 without a category)."""
+        out = np.zeros(self.n_items, dtype=np.float32)
+        if self.category_of is None:
+            return out
+        has = self.category_of >= 0
+        codes = self.category_of[has]
+        totals = np.bincount(codes, weights=self.popularity[has])  # [C]
+        out[has] = self.popularity[has] / np.maximum(totals[codes], 1e-12)
+        return out
+
+    def category_parts(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """The ``category_pop`` part [B, n]: the share of each history's last ``category_window`` events in an
+        item's category times the item's share of that category's recent popularity."""
+        B, n = len(histories), self.n_items
+        out = np.zeros((B, n), dtype=np.float32)
+        if self.category_of is None or not (self.category_of >= 0).any():
+            return out
+        C = int(self.category_of.max()) + 1
+        has = self.category_of >= 0
+        for b, history in enumerate(histories):
+            window = np.asarray(history, dtype=np.int64)[-self.category_window :]
+            codes = self.category_of[window]
+            if not len(window):
+                continue
+            share = np.bincount(codes[codes >= 0], minlength=C) / len(window)  # [C]
+            out[b, has] = share[self.category_of[has]] * self.category_share[has]
+        return out
 
     def parts(self, histories: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """The unweighted parts for each history, each [B, n_items] float32 (empty history: zeros,
@@ -112,4 +165,12 @@ class GraphEvidence:
             "transition": np.asarray(transition.toarray(), dtype=np.float32),
             "cooccurrence": np.asarray((window @ self.similarity).toarray(), dtype=np.float32),
             "popularity": np.broadcast_to(self.popularity, (B, n)).astype(np.float32),
+            "category_pop": self.category_parts(histories),
         }
+
+
+def category_codes(categories: Sequence[str] | pd.Series) -> np.ndarray:
+    """Category names per item ("" or missing: none) -> codes [n] int64, -1 where none."""
+    names = pd.Series(list(categories), dtype=object).fillna("").astype(str)
+    codes, _ = pd.factorize(names.where(names != "", None), use_na_sentinel=True)
+    return codes.astype(np.int64)

@@ -154,9 +154,10 @@ class GNNRecommender(Recommender):
         self.evidence = None
         if self.mix.uses_evidence:
             positions = np.array([self.item_index[item] for item in ckpt.vocab.items], dtype=np.int64)
-            self.evidence = GraphEvidence.from_snapshots(ckpt.baselines, len(ckpt.vocab.items)).reindex(
-                positions, self.n_items
+            evidence = GraphEvidence.from_snapshots(
+                ckpt.baselines, len(ckpt.vocab.items), ckpt.item_categories
             )
+            self.evidence = evidence.reindex(positions, self.n_items)
         return self
 
     def replay(self, events: Timeline) -> dict[str, np.ndarray]:

@@ -5,14 +5,16 @@ r"""The GNN's score as a weighted sum of named parts, and the search that fits t
         + w_{\mathrm{transition}}\, \mathrm{transition}(h, j)
         + w_{\mathrm{cooccurrence}}\, \mathrm{cooccurrence}(h, j)
         + w_{\mathrm{popularity}}\, \mathrm{popularity}(j)
+        + w_{\mathrm{category\_pop}}\, \mathrm{category\_pop}(h, j)
 
 (the parts: :mod:`engine.recommenders.evidence`). The weights are a handful of non-negative scalars
 fitted after the network, on queries from the validation tail of the training part
 (:mod:`engine.training.mix_tail`), by coordinate search: each weight in turn takes the best value of a
 log grid (or 0), the others held, for a few sweeps. The objective is the worst query kind's NDCG@k
-ratio to the best single evidence part on that kind (:func:`mix_objective`). Parts are searched on a
-common scale (each divided by its mean per-query standard deviation) and the weights stored in raw
-units, so ``combine`` needs no statistics. A mix with only ``state`` is today's plain cosine.
+ratio to the best single part that stands in for a simple baseline on that kind
+(:func:`mix_objective`). Parts are searched on a common scale (each divided by its mean per-query
+standard deviation) and the weights stored in raw units, so ``combine`` needs no statistics. A mix
+with only ``state`` is today's plain cosine.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from torch import Tensor
 from engine.recommenders.evidence import EVIDENCE_PARTS
 
 MIX_PARTS: tuple[str, ...] = ("state", *EVIDENCE_PARTS)
+# the parts that stand in for the simple baselines (SeqMarkov, ItemKNN, RecentPop): the mix is judged
+# against the best of these alone, not against parts no baseline has (``category_pop``)
+REFERENCE_PARTS: tuple[str, ...] = ("transition", "cooccurrence", "popularity")
 GRID = tuple(float(v) for v in 10.0 ** np.linspace(-2.0, 1.0, 13))  # evidence weights, the state at 1
 SWEEPS = 3  # coordinate sweeps: the search settles after two on every tail tried
 
@@ -126,11 +131,13 @@ def group_ndcg(queries: MixQueries, weights: Tensor, k: int) -> Tensor:
 
 
 def references(queries: MixQueries, k: int) -> Tensor:
-    """Per query kind [G], the best mean NDCG@k of one evidence part alone (1 where none scores)."""
+    """Per query kind [G], the best mean NDCG@k of one ``REFERENCE_PARTS`` part alone (1 where none
+    scores); features in ``MIX_PARTS`` order."""
     P = queries.features.shape[1]
-    alone = torch.stack([group_ndcg(queries, torch.eye(P)[p], k) for p in range(1, P)]) if P > 1 else None
-    if alone is None:
+    parts = [MIX_PARTS.index(name) for name in REFERENCE_PARTS if MIX_PARTS.index(name) < P]
+    if not parts:
         return torch.ones(queries.groups)
+    alone = torch.stack([group_ndcg(queries, torch.eye(P)[p], k) for p in parts])
     best = alone.max(0).values
     return torch.where(best > 0, best, torch.ones_like(best))
 

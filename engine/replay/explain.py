@@ -7,8 +7,8 @@ The score is :math:`w_{\mathrm{state}} \cos(u, z'_i)` plus the weighted graph ev
 :math:`w_{\mathrm{state}}\, p \cdot \hat z'_i / \lVert u \rVert`. The parts sum to the score exactly:
 ``memory`` (the recurrent summary of every event so far), one ``event`` part per event in the attention
 window, ``bias``, and the evidence the mix uses: ``transition`` (what followed the last item in
-training), ``cooccurrence`` (items co-occurring with the recent ones) and ``popularity`` (recent
-popularity).
+training), ``cooccurrence`` (items co-occurring with the recent ones), ``popularity`` (recent
+popularity) and ``category_pop`` (popular in a category the recent events are in).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from engine.recommenders.evidence import GraphEvidence
 from engine.replay.model import ReplayModel
 from engine.replay.path import MemoryPath
 
@@ -31,6 +32,7 @@ EVIDENCE_TEXT = {
     "transition": "often next after",
     "cooccurrence": "co-occurs with your recent items, most with",
     "popularity": "popular lately",
+    "category_pop": "popular in",
 }
 
 
@@ -140,6 +142,8 @@ def explanation_table(
         table["share"] = table["contribution"] / table["score"]
     src_rows = path.rows[np.maximum(source, 0)]
     table["path_alpha"] = np.where(has_source, _edge_alpha(model, src_rows, table["item"].to_numpy()), np.nan)
+    categories = np.asarray(model.categories, dtype=object)
+    table["item_category"] = categories[table["item"].to_numpy(dtype=np.int64)]
     table["text"] = _texts(table, event_types, item_names, model.mix.weight("transition"))
     return table[
         [
@@ -182,7 +186,8 @@ def _evidence_sources(model: ReplayModel, path: MemoryPath, items: np.ndarray, p
     """The step whose item an evidence part of each listed item comes from, [L, K] (-1: none).
 
     ``transition``: the last known event up to the step; ``cooccurrence``: among the recent distinct
-    known items the part reads, the one most similar to the listed item (its latest step).
+    known items the part reads, the one most similar to the listed item (its latest step);
+    ``category_pop``: the latest event in the listed item's category among the events the part reads.
     """
     L, K = items.shape
     out = np.full((L, K), -1, dtype=np.int64)
@@ -190,14 +195,19 @@ def _evidence_sources(model: ReplayModel, path: MemoryPath, items: np.ndarray, p
     if evidence is None or part == "popularity":
         return out
     latest: dict[int, int] = {}  # known item -> its latest step so far
+    known_steps: list[int] = []
     last_known = -1
     for t in range(L):
         if path.known[t]:
             latest.pop(int(path.rows[t]), None)
             latest[int(path.rows[t])] = t  # dict order = recency order, newest last
             last_known = t
+            known_steps.append(t)
         if part == "transition":
             out[t] = last_known
+            continue
+        if part == "category_pop":
+            out[t] = _category_sources(evidence, path.rows, known_steps, items[t])
             continue
         recent = list(latest)[::-1][: evidence.recent]  # most recent first
         if not recent:
@@ -210,18 +220,39 @@ def _evidence_sources(model: ReplayModel, path: MemoryPath, items: np.ndarray, p
     return out
 
 
+def _category_sources(
+    evidence: GraphEvidence, rows: np.ndarray, known_steps: list[int], listed: np.ndarray
+) -> np.ndarray:
+    """For listed items [K]: the latest of the ``category_window`` latest known steps whose item is in
+    the listed item's category, -1 where none (or no categories)."""
+    out = np.full(len(listed), -1, dtype=np.int64)
+    category_of = evidence.category_of
+    if category_of is None:
+        return out
+    latest_in: dict[int, int] = {}
+    for step in known_steps[-evidence.category_window :]:
+        code = int(category_of[rows[step]])
+        if code >= 0:
+            latest_in[code] = step
+    wanted = category_of[np.maximum(listed, 0)]
+    for k, code in enumerate(wanted.tolist()):
+        if listed[k] >= 0:
+            out[k] = latest_in.get(code, -1)
+    return out
+
+
 def _texts(
     table: pd.DataFrame, event_types: np.ndarray, item_names: np.ndarray, transition_weight: float
 ) -> list[str]:
     # plain Python values: formatting numpy scalars row by row is several times slower
     columns = (
         table[c].to_numpy().tolist()
-        for c in ("part", "source_step", "contribution", "share", "slot_alpha", "path_alpha")
+        for c in ("part", "source_step", "contribution", "share", "slot_alpha", "path_alpha", "item_category")
     )
     # "carted X (attention 0.41; " per (event, attention): the K listed items of a step share it
     heads: dict[tuple[int, float], str] = {}
     texts = []
-    for part, source, contribution, share, slot_alpha, path_alpha in zip(*columns, strict=True):
+    for part, source, contribution, share, slot_alpha, path_alpha, category in zip(*columns, strict=True):
         of_score = f"{share:.0%} of this score" if math.isfinite(share) else "of a zero score"
         edge = f"; graph edge α {path_alpha:.2f})" if math.isfinite(path_alpha) else ")"
         if part == "event":
@@ -237,6 +268,11 @@ def _texts(
         elif part == "popularity" or source < 0:
             what = EVIDENCE_TEXT["popularity"] if part == "popularity" else f"no {part}"
             texts.append(f"{what} ({of_score})")
+        elif part == "category_pop":
+            texts.append(
+                f"{EVIDENCE_TEXT[part]} {category or 'its category'}, like your recent "
+                f"{item_names[source]} ({of_score})"
+            )
         elif part == "transition":
             followed = contribution / transition_weight if transition_weight > 0 else math.nan
             texts.append(

@@ -122,7 +122,11 @@ def from_checkpoint(checkpoint: Checkpoint, path: str = "<memory>", seed: int = 
         },
         trained_until=float(checkpoint.trained_until),
         mix=mix,
-        evidence=GraphEvidence.from_snapshots(checkpoint.baselines, n_items) if mix.uses_evidence else None,
+        evidence=(
+            GraphEvidence.from_snapshots(checkpoint.baselines, n_items, checkpoint.item_categories)
+            if mix.uses_evidence
+            else None
+        ),
     )
 
 

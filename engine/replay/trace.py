@@ -32,7 +32,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "states": ("step", "state", "x", "y"),
     "recs": (
         "step", "rank", "item_id", "item_name", "category", "score", "memory", "recent", "bias",
-        "transition", "cooccurrence", "popularity", "prev_rank", "status", "is_next",
+        "transition", "cooccurrence", "popularity", "category_pop", "prev_rank", "status", "is_next",
     ),
     "attention": ("step", "source_step", "item_id", "event_type", "alpha"),
     "interests": ("step", "category", "strength", "share"),

@@ -18,7 +18,7 @@ from engine.training.config import TrainConfig
 
 CUT_QUANTILE = 0.8  # train on events before this quantile of time, as the demo does
 # a hand-set mix that reads every part (the fixture trains without a validation tail, so none is fitted)
-FIXTURE_MIX = {"state": 0.8, "transition": 0.5, "cooccurrence": 0.05, "popularity": 0.3}
+FIXTURE_MIX = {"state": 0.8, "transition": 0.5, "cooccurrence": 0.05, "popularity": 0.3, "category_pop": 0.4}
 
 
 @pytest.fixture(scope="session")

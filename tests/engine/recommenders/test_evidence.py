@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -92,3 +93,30 @@ def test_snapshots_in_the_checkpoint_give_the_same_evidence(evidence: GraphEvide
         GraphEvidence.from_snapshots(
             {"SeqMarkov": baselines["SeqMarkov"], "RecentPop": baselines["RecentPop"]}, 3
         )
+
+
+def test_category_part_by_hand_and_through_the_checkpoint() -> None:
+    """a, b in shelf X, c in Y: the history's share of each shelf times the item's share of its shelf's
+    recent popularity; items without a category score 0."""
+    frame = tiny().events.copy()
+    frame["category"] = frame["item_id"].map({"a": "X", "b": "X", "c": "Y"})
+    timeline = Timeline(frame, "tiny")
+    items = {"a": 0, "b": 1, "c": 2, "d": 3}  # d: in the catalogue, never seen, no category
+    evidence = GraphEvidence.fit(timeline, items)
+    np.testing.assert_array_equal(evidence.category_of, [0, 0, 1, -1])
+    p = recent_popularity(timeline, {"a": 0, "b": 1, "c": 2})
+    history = np.array([0, 2, 0])  # a, c, a: 2/3 of the events in X, 1/3 in Y
+    part = evidence.parts([history, np.empty(0, dtype=np.int64)])["category_pop"]
+    expected = [2 / 3 * p[0] / (p[0] + p[1]), 2 / 3 * p[1] / (p[0] + p[1]), 1 / 3, 0.0]
+    np.testing.assert_allclose(part[0], expected, atol=1e-6)
+    assert not part[1].any()  # an empty history reads no shelf
+    # only the last category_window events count
+    windowed = replace(evidence, category_window=1)
+    np.testing.assert_allclose(windowed.parts([history])["category_pop"][0, 2], 0.0)
+    # from the checkpoint's snapshots and item categories, over a reindexed catalogue
+    baselines = {
+        name: snapshot(create_model(name).fit(timeline)) for name in ("SeqMarkov", "ItemKNN", "RecentPop")
+    }
+    restored = GraphEvidence.from_snapshots(baselines, 3, ["X", "X", "Y"]).reindex(np.array([0, 1, 2]), 4)
+    np.testing.assert_allclose(restored.parts([history])["category_pop"], part[:1], atol=1e-6)
+    assert GraphEvidence.from_snapshots(baselines, 3).category_of is None  # an older checkpoint: no part

@@ -67,19 +67,33 @@ def planted_queries(q: int = 60, n: int = 30, seed: int = 0) -> MixQueries:
 
 def test_group_ndcg_averages_each_kind_and_references_take_the_best_single_part() -> None:
     queries = planted_queries()
-    transition_alone = group_ndcg(queries, torch.tensor([0.0, 1.0, 0.0, 0.0]), 5)
+    transition_alone = group_ndcg(queries, torch.eye(len(MIX_PARTS))[MIX_PARTS.index("transition")], 5)
     assert transition_alone[0] == pytest.approx(1.0)  # kind 0 is found at rank 1 by the transition
     assert transition_alone[1] < 0.5
     np.testing.assert_allclose(references(queries, 5).numpy(), [1.0, 1.0])
 
 
+def test_references_are_the_simple_baselines_parts_only() -> None:
+    """A part no simple baseline has (``category``) may help the mix but never raises the bar."""
+    queries = planted_queries()
+    perfect = queries.targets.float()  # a category part that finds every target at rank 1
+    features = queries.features.clone()
+    features[:, MIX_PARTS.index("category_pop")] = perfect
+    features[:, MIX_PARTS.index("transition")] = 0.0  # kind 0 now has no reference part that finds it
+    boosted = MixQueries(features, queries.excluded, queries.targets, queries.group)
+    reference = references(boosted, 5)
+    assert float(reference[0]) < 0.5
+    alone = group_ndcg(boosted, torch.eye(len(MIX_PARTS))[MIX_PARTS.index("category_pop")], 5)
+    np.testing.assert_allclose(alone.numpy(), [1.0, 1.0])
+
+
 def test_the_search_balances_the_kinds_and_never_loses_to_the_cosine() -> None:
     queries = planted_queries()
     reference = references(queries, 5)
-    plain = mix_objective(queries, torch.tensor([1.0, 0.0, 0.0, 0.0]), 5, reference)
+    plain = mix_objective(queries, torch.eye(len(MIX_PARTS))[0], 5, reference)
     mix, fit = fit_mix(queries, k=5)
     assert fit.objective >= plain
-    alone = [float(group_ndcg(queries, torch.eye(len(MIX_PARTS))[p], 5).min()) for p in range(4)]
+    alone = [float(group_ndcg(queries, torch.eye(len(MIX_PARTS))[p], 5).min()) for p in range(len(MIX_PARTS))]
     assert fit.objective > max(alone) + 0.1  # each part alone reads one kind poorly: both are needed
     assert mix.weight("transition") > 0
     assert mix.weight("cooccurrence") > 0
@@ -90,7 +104,7 @@ def test_the_search_balances_the_kinds_and_never_loses_to_the_cosine() -> None:
 
 def test_cross_entropy_puts_weight_on_the_informative_parts() -> None:
     weights = cross_entropy_weights(planted_queries())
-    assert min(weights[1], weights[2]) > 3 * max(weights[0], weights[3])
+    assert min(weights[1], weights[2]) > 3 * max(weights[0], weights[3], weights[4])
     only_kind_0 = cross_entropy_weights(planted_queries(), torch.tensor([1.0, 0.0]))
     assert only_kind_0[1] > 3 * only_kind_0[2]
 

@@ -10,6 +10,7 @@ import torch
 from engine.data.errors import DataError
 from engine.data.timeline import Timeline
 from engine.model.memory import event_type_codes
+from engine.recommenders.evidence import CATEGORY_WINDOW
 from engine.replay.config import ReplayConfig
 from engine.replay.lists import mixed_scores, trend_levels
 from engine.replay.model import ReplayModel
@@ -74,6 +75,8 @@ def test_lists_equal_scoring_each_step_alone(
     markov = replay_model.baselines["SeqMarkov"].transitions
     knn = replay_model.baselines["ItemKNN"]
     popularity = replay_model.baselines["RecentPop"].score_histories([np.empty(0, np.int64)])[0]
+    categories = np.asarray(replay_model.categories, dtype=object)
+    assert mix.weight("category_pop") > 0
     states = torch.from_numpy(np.stack(trace.states["state"].to_numpy()))
     levels = trend_levels(replay_model, seconds)
     assert levels is not None  # the fixture's model reads item trends: exercise "trend as of t"
@@ -85,11 +88,18 @@ def test_lists_equal_scoring_each_step_alone(
             cosine = net.cosine(states[t : t + 1], z, levels[t : t + 1])[0].numpy()
         history = [replay_model.item_index[i] for i in ids[: t + 1]]
         recent = list(dict.fromkeys(reversed(history)))[: knn.config.recent]
+        # category_pop by hand: the last 50 events' share of each item's category x the item's share of
+        # its category's recent popularity ("" = no category: 0)
+        window = categories[history[-CATEGORY_WINDOW:]]
+        share = np.array([(window == c).mean() if c else 0.0 for c in categories])
+        shelf_total = np.array([popularity[categories == c].sum() for c in categories])
+        category_pop = share * popularity / np.maximum(shelf_total, 1e-12)
         scores = (
             mix.weight("state") * cosine
             + mix.weight("transition") * markov[history[-1]].toarray()[0]
             + mix.weight("cooccurrence") * np.asarray(knn.similarity[recent].sum(0))[0]
             + mix.weight("popularity") * popularity
+            + mix.weight("category_pop") * category_pop
         )
         allowed = np.array(
             [item not in touched and first <= seconds[t] for item, first in
@@ -186,14 +196,29 @@ def test_attention_sums_to_one_and_parts_sum_to_the_score(trace: Trace) -> None:
     sums = trace.attention.groupby("step")["alpha"].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-5)
     listed = trace.recs[trace.recs["status"] != "left"]
-    total = listed[["memory", "recent", "bias", "transition", "cooccurrence", "popularity"]].sum(axis=1)
+    parts = ["memory", "recent", "bias", "transition", "cooccurrence", "popularity", "category_pop"]
+    total = listed[parts].sum(axis=1)
     np.testing.assert_allclose(total.to_numpy(), listed["score"].to_numpy(), atol=1e-5)
-    for part in ("transition", "cooccurrence", "popularity"):  # every part reaches the trace
+    for part in ("transition", "cooccurrence", "popularity", "category_pop"):  # every part reaches the trace
         assert (listed[part] > 0).any(), part
         assert part in set(trace.explanations["part"])
     by_item = trace.explanations.groupby(["step", "rank"])["contribution"].sum()
     score = listed.set_index(["step", "rank"])["score"]
     np.testing.assert_allclose(by_item.loc[score.index].to_numpy(), score.to_numpy(), atol=1e-5)
+
+
+def test_the_category_part_names_the_shelf_and_a_recent_event_on_it(trace: Trace) -> None:
+    rows = trace.explanations[trace.explanations["part"] == "category_pop"]
+    sourced = rows[rows["source_step"] >= 0]
+    assert len(sourced)
+    steps = trace.steps
+    recs = trace.recs.set_index(["step", "item_id"])
+    for row in sourced.head(50).itertuples():
+        source = int(row.source_step)
+        assert source <= row.step  # a past event only
+        category = recs.loc[(row.step, row.item_id), "category"]
+        assert steps["category"][source] == category  # the event is on the listed item's shelf
+        assert row.text.startswith(f"popular in {category}, like your recent {steps['item_name'][source]} (")
 
 
 def test_rank_changes_are_consistent(trace: Trace) -> None:

@@ -62,8 +62,12 @@ def test_queries_read_the_past_only(trained: TrainedModel) -> None:
         assert tail.histories[q].tolist() == [rows[f"i{j}"] for j in range(4)]  # the events before, no more
         # i3 -> i5 and i3 with i5 happen only in the tail: the evidence before it holds neither
         for p, part in enumerate(EVIDENCE_PARTS, start=1):
-            if part != "popularity":
+            if part not in ("popularity", "category_pop"):
                 assert queries.features[q, p, i5] == 0.0, part
+        # every item is in category "c", so the category part is the popularity before the tail, as shares
+        popularity = queries.features[q, 1 + EVIDENCE_PARTS.index("popularity")]
+        category = queries.features[q, 1 + EVIDENCE_PARTS.index("category_pop")]
+        torch.testing.assert_close(category, popularity / popularity.sum())
         assert queries.features[q, 1].sum() == 0.0  # i3 was never followed before the tail
         assert bool(queries.excluded[q, i3])  # seen items are never listed
         assert not bool(queries.excluded[q, i5])
