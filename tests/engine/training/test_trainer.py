@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,11 +18,24 @@ from engine.model.config import ModelConfig
 from engine.model.sequences import UserSequences
 from engine.recommenders.gnn import GNNRecommender
 from engine.training import TrainConfig, Trainer
+from engine.training.data import TrainingData, prepare_training_data
 from engine.training.loss import next_item_loss, plain_cosine
 from engine.training.planted import PlantedConfig, next_item, planted_frame, planted_timeline
 
 SMALL = ModelConfig(dim=32, id_dropout=0.0)
 FAST = TrainConfig(epochs=8, tokens_per_batch=256, progress=False, val_share=0.0, lr=5e-3)
+
+
+def planted_hit_rate(learned: GNNRecommender) -> float:
+    """Share of users whose planted next item is in the top 5 after their first 7 events (the 8th is
+    never seen)."""
+    prefix = planted_frame().groupby("user_id").head(7)
+    learned.observe(normalize(prefix))
+    users = sorted(prefix["user_id"].unique())
+    last = prefix.groupby("user_id")["item_id"].last()
+    top, _ = learned.top_k(users, 5)
+    hits = [next_item(last[u]) in set(learned.catalogue[top[row]]) for row, u in enumerate(users)]
+    return float(np.mean(hits))
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +52,7 @@ def test_loss_goes_down(learned: GNNRecommender) -> None:
 
 
 def test_learns_the_planted_next_item_far_better_than_random(learned: GNNRecommender) -> None:
-    frame = planted_frame()
-    prefix = frame.groupby("user_id").head(7)  # each user's first 7 events; the 8th is never seen
-    learned.observe(normalize(prefix))
-    users = sorted(prefix["user_id"].unique())
-    last = prefix.groupby("user_id")["item_id"].last()
-    top, _ = learned.top_k(users, 5)
-    hits = [next_item(last[u]) in set(learned.catalogue[top[row]]) for row, u in enumerate(users)]
-    assert np.mean(hits) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
+    assert planted_hit_rate(learned) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
 
 
 def test_prediction_for_event_t_ignores_events_from_t_on(learned: GNNRecommender) -> None:
@@ -199,15 +206,18 @@ def graph_frames(monkeypatch: pytest.MonkeyPatch) -> list[pd.DataFrame]:
     return frames
 
 
+def prepared_planted(**fields: Any) -> tuple[Timeline, TrainingData]:
+    """What a fit of 30 planted users reads, with these TrainConfig ``fields`` (no validation tail)."""
+    timeline = planted_timeline(PlantedConfig(users=30))
+    config = TrainConfig(epochs=1, progress=False, val_share=0.0, **fields)
+    return timeline, prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
+
+
 def test_training_graph_holds_only_events_before_the_predicted_targets(
     graph_frames: list[pd.DataFrame],
 ) -> None:
     """The encoder's graph during training ends at a time cut, and only targets after it are predicted."""
-    from engine.training.data import prepare_training_data
-
-    timeline = planted_timeline(PlantedConfig(users=30))
-    config = TrainConfig(epochs=1, progress=False, val_share=0.0, graph_share=0.5)
-    data = prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
+    timeline, data = prepared_planted(graph_share=0.5)
     seconds = timeline.seconds()
     cut = float(np.quantile(seconds, 0.5))
     assert data.graph_cut == pytest.approx(cut)
@@ -222,11 +232,7 @@ def test_with_user_folds_no_user_is_encoded_on_a_graph_holding_their_own_events(
     graph_frames: list[pd.DataFrame],
 ) -> None:
     """graph_folds: one graph per fold of the other folds' events; every target is predicted."""
-    from engine.training.data import prepare_training_data
-
-    timeline = planted_timeline(PlantedConfig(users=30))
-    config = TrainConfig(epochs=1, progress=False, val_share=0.0, graph_folds=3)
-    data = prepare_training_data(timeline, SMALL, config, None, torch.device("cpu"))
+    timeline, data = prepared_planted(graph_folds=3)
     assert len(data.graphs) == 3
     assert data.graph_cut == -np.inf
     assert sorted(np.bincount(data.user_graph).tolist()) == [10, 10, 10]
@@ -252,13 +258,7 @@ def test_user_folds_train_every_target_and_learn() -> None:
     assert all(len(set(groups[rows].tolist())) == 1 for rows in batches)
 
     learned = GNNRecommender(SMALL, replace(FAST, graph_folds=2)).fit(planted_timeline())
-    prefix = planted_frame().groupby("user_id").head(7)
-    learned.observe(normalize(prefix))
-    users = sorted(prefix["user_id"].unique())
-    last = prefix.groupby("user_id")["item_id"].last()
-    top, _ = learned.top_k(users, 5)
-    hits = [next_item(last[u]) in set(learned.catalogue[top[row]]) for row, u in enumerate(users)]
-    assert np.mean(hits) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
+    assert planted_hit_rate(learned) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
 
 
 @pytest.mark.parametrize(
@@ -273,10 +273,4 @@ def test_options_beside_the_default_still_learn_the_planted_rule(model_config: M
     assert learned.checkpoint.history is not None
     losses = [h["loss"] for h in learned.checkpoint.history]
     assert losses[-1] < 0.6 * losses[0]
-    prefix = planted_frame().groupby("user_id").head(7)
-    learned.observe(normalize(prefix))
-    users = sorted(prefix["user_id"].unique())
-    last = prefix.groupby("user_id")["item_id"].last()
-    top, _ = learned.top_k(users, 5)
-    hits = [next_item(last[u]) in set(learned.catalogue[top[row]]) for row, u in enumerate(users)]
-    assert np.mean(hits) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
+    assert planted_hit_rate(learned) > 0.6  # a random top-5 over ~53 unseen items hits ~0.09
