@@ -136,19 +136,21 @@ class GraphEvidence:
         """The ``category_pop`` part [B, n]: the share of each history's last ``category_window`` events in an
         item's category times the item's share of that category's recent popularity."""
         B, n = len(histories), self.n_items
-        out = np.zeros((B, n), dtype=np.float32)
-        if self.category_of is None or not (self.category_of >= 0).any():
-            return out
-        C = int(self.category_of.max()) + 1
-        has = self.category_of >= 0
-        for b, history in enumerate(histories):
-            window = np.asarray(history, dtype=np.int64)[-self.category_window :]
-            codes = self.category_of[window]
-            if not len(window):
-                continue
-            share = np.bincount(codes[codes >= 0], minlength=C) / len(window)  # [C]
-            out[b, has] = share[self.category_of[has]] * self.category_share[has]
-        return out
+        category_of = self.category_of
+        if category_of is None or not (category_of >= 0).any():
+            return np.zeros((B, n), dtype=np.float32)
+        windows = [np.asarray(h, dtype=np.int64)[-self.category_window :] for h in histories]
+        lengths = np.array([len(w) for w in windows], dtype=np.float32)  # [B]
+        rows = np.repeat(np.arange(B), lengths.astype(np.int64))
+        codes = category_of[np.concatenate(windows)] if B else np.empty(0, dtype=np.int64)
+        has = codes >= 0
+        counts = sp.csr_matrix(
+            (np.ones(int(has.sum()), dtype=np.float32), (rows[has], codes[has])),
+            shape=(B, int(category_of.max()) + 1),
+        ).toarray()  # [B, C] events per category in each window
+        share = counts / np.maximum(lengths, 1.0)[:, None]  # [B, C]
+        # items without a category have category_share 0, whatever column they read
+        return (share[:, np.maximum(category_of, 0)] * self.category_share).astype(np.float32)
 
     def parts(self, histories: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """The unweighted parts for each history, each [B, n_items] float32 (empty history: zeros,
