@@ -142,13 +142,22 @@ def references(queries: MixQueries, k: int) -> Tensor:
     return torch.where(best > 0, best, torch.ones_like(best))
 
 
-def mix_objective(queries: MixQueries, weights: Tensor, k: int, reference: Tensor) -> float:
-    r"""The worst query kind's ratio to its reference: :math:`\min_g \mathrm{NDCG}_g(w) / r_g`.
+def worst_ratio(ratios: Tensor) -> float:
+    r""":math:`\min_g \rho_g`: "beat every simple baseline on every reading of the tail"; the mix that
+    maximises it is the one whose weakest kind stands furthest above the best single part there."""
+    return float(ratios.min())
 
-    "Beat every simple baseline on every reading of the tail": the mix that maximises it is the one
-    whose weakest kind stands furthest above the best single part there.
-    """
-    return float((group_ndcg(queries, weights, k) / reference).min())
+
+def mix_objective(
+    queries: MixQueries,
+    weights: Tensor,
+    k: int,
+    reference: Tensor,
+    reduce: Callable[[Tensor], float] = worst_ratio,
+) -> float:
+    r"""``reduce`` of the query kinds' ratios to their references,
+    :math:`\rho_g = \mathrm{NDCG}_g(w) / r_g` [G] (default: the worst, :func:`worst_ratio`)."""
+    return reduce(group_ndcg(queries, weights, k) / reference)
 
 
 def cross_entropy_weights(queries: MixQueries, share: Tensor | None = None, steps: int = 50) -> Tensor:
@@ -203,8 +212,14 @@ def coordinate_search(
     return weights, best
 
 
-def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS) -> tuple[ScoreMix, MixFit]:
-    """Weights of ``parts`` (the others stay 0) that maximise :func:`mix_objective` on the queries.
+def fit_mix(
+    queries: MixQueries,
+    k: int = 20,
+    parts: tuple[str, ...] = MIX_PARTS,
+    reduce: Callable[[Tensor], float] = worst_ratio,
+) -> tuple[ScoreMix, MixFit]:
+    """Weights of ``parts`` (the others stay 0) that maximise :func:`mix_objective` (``reduce`` of the
+    kinds' ratios) on the queries.
 
     On the common scale the state keeps weight 1 and each evidence part takes 0 or a grid value in
     [0.01, 10]: the memory always takes part in the score (replay and what-if read its path). Starts
@@ -222,7 +237,7 @@ def fit_mix(queries: MixQueries, k: int = 20, parts: tuple[str, ...] = MIX_PARTS
     reference = references(common, k)
 
     def objective(weights: Tensor) -> float:
-        return mix_objective(common, weights, k, reference)
+        return mix_objective(common, weights, k, reference, reduce)
 
     # the state always takes part (replay and what-if read the memory's path): only evidence is searched
     searched = [MIX_PARTS.index(p) for p in parts if p != "state"]

@@ -102,6 +102,21 @@ def test_the_search_balances_the_kinds_and_never_loses_to_the_cosine() -> None:
     assert min(fit.mix_ndcg) == pytest.approx(fit.objective, abs=1e-4)
 
 
+def test_the_objective_reduces_the_kinds_ratios_as_asked() -> None:
+    queries = planted_queries()
+    reference = references(queries, 5)
+    weights = torch.eye(len(MIX_PARTS))[MIX_PARTS.index("transition")]  # reads kind 0 only
+    ratios = group_ndcg(queries, weights, 5) / reference
+    assert mix_objective(queries, weights, 5, reference) == pytest.approx(float(ratios.min()))
+    mean = mix_objective(queries, weights, 5, reference, lambda r: float(r.mean()))
+    assert mean == pytest.approx(float(ratios.mean()))
+    assert mean > float(ratios.min()) + 0.2
+    # fitted for the mean of the kinds, the search reports that objective, not the worst kind's
+    _, fit = fit_mix(queries, k=5, reduce=lambda r: float(r.mean()))
+    mean_ratio = float(np.mean(np.divide(fit.mix_ndcg, fit.reference_ndcg)))
+    assert fit.objective == pytest.approx(mean_ratio, abs=1e-4)
+
+
 def test_cross_entropy_puts_weight_on_the_informative_parts() -> None:
     weights = cross_entropy_weights(planted_queries())
     assert min(weights[1], weights[2]) > 3 * max(weights[0], weights[3], weights[4])
