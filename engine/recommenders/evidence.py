@@ -18,7 +18,9 @@ in [0, 1]. ``category_pop`` is the share of the history's last ``category_window
 the item's category :math:`c(j)`, times the item's share of its category's recent popularity: popular
 items of the shelves the user browses (items without a category score 0). They are the snapshots of
 those baselines a checkpoint already carries (and its items' categories), so scoring reads no training
-data; at scoring time only the history is read (a prefix, in replay), never a later event.
+data; at scoring time only the history is read (a prefix, in replay), never a later event. In the
+``stream`` protocol the recent popularity both popularity parts read is the one as of each query
+(``parts(histories, popularity)``), as the stream RecentPop reads it.
 
 Shapes: ``parts(histories)`` -> {name: [len(histories), n_items] float32}.
 """
@@ -132,29 +134,49 @@ class GraphEvidence:
         out[has] = self.popularity[has] / np.maximum(totals[codes], 1e-12)
         return out
 
-    def category_parts(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+    def category_parts(
+        self, histories: Sequence[np.ndarray], popularity: np.ndarray | None = None
+    ) -> np.ndarray:
         """The ``category_pop`` part [B, n]: the share of each history's last ``category_window`` events in an
-        item's category times the item's share of that category's recent popularity."""
+        item's category times the item's share of that category's recent popularity (``popularity``
+        [B, n] as of each query, default the fitted snapshot)."""
         B, n = len(histories), self.n_items
         category_of = self.category_of
         if category_of is None or not (category_of >= 0).any():
             return np.zeros((B, n), dtype=np.float32)
+        C = int(category_of.max()) + 1
         windows = [np.asarray(h, dtype=np.int64)[-self.category_window :] for h in histories]
         lengths = np.array([len(w) for w in windows], dtype=np.float32)  # [B]
         rows = np.repeat(np.arange(B), lengths.astype(np.int64))
         codes = category_of[np.concatenate(windows)] if B else np.empty(0, dtype=np.int64)
         has = codes >= 0
         counts = sp.csr_matrix(
-            (np.ones(int(has.sum()), dtype=np.float32), (rows[has], codes[has])),
-            shape=(B, int(category_of.max()) + 1),
+            (np.ones(int(has.sum()), dtype=np.float32), (rows[has], codes[has])), shape=(B, C)
         ).toarray()  # [B, C] events per category in each window
         share = counts / np.maximum(lengths, 1.0)[:, None]  # [B, C]
-        # items without a category have category_share 0, whatever column they read
-        return (share[:, np.maximum(category_of, 0)] * self.category_share).astype(np.float32)
+        within = self.category_share if popularity is None else self._within_category(popularity)
+        # items without a category have a within-category share of 0, whatever column they read
+        return (share[:, np.maximum(category_of, 0)] * within).astype(np.float32)
 
-    def parts(self, histories: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    def _within_category(self, popularity: np.ndarray) -> np.ndarray:
+        """Each item's share of its category's ``popularity`` [B, n], row by row [B, n]."""
+        assert self.category_of is not None
+        has = np.flatnonzero(self.category_of >= 0)
+        codes = self.category_of[has]
+        members = sp.csr_matrix(
+            (np.ones(len(has), dtype=np.float32), (has, codes)), shape=(self.n_items, int(codes.max()) + 1)
+        )  # [n, C] item -> its category
+        totals = np.asarray((members.T @ popularity.T).T)  # [B, C]
+        out = np.zeros(popularity.shape, dtype=np.float32)
+        out[:, has] = popularity[:, has] / np.maximum(totals[:, codes], 1e-12)
+        return out
+
+    def parts(
+        self, histories: Sequence[np.ndarray], popularity: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """The unweighted parts for each history, each [B, n_items] float32 (empty history: zeros,
-        popularity aside)."""
+        popularity aside). ``popularity`` [B, n]: the recent popularity as of each query, read by the
+        popularity and category parts (default: the fitted snapshot for every query)."""
         B, n = len(histories), self.n_items
         last = np.array([h[-1] if len(h) else 0 for h in histories], dtype=np.int64)
         has_last = np.array([len(h) > 0 for h in histories], dtype=np.float32)
@@ -166,8 +188,10 @@ class GraphEvidence:
         return {
             "transition": np.asarray(transition.toarray(), dtype=np.float32),
             "cooccurrence": np.asarray((window @ self.similarity).toarray(), dtype=np.float32),
-            "popularity": np.broadcast_to(self.popularity, (B, n)).astype(np.float32),
-            "category_pop": self.category_parts(histories),
+            "popularity": np.broadcast_to(
+                self.popularity if popularity is None else popularity, (B, n)
+            ).astype(np.float32),
+            "category_pop": self.category_parts(histories, popularity),
         }
 
 

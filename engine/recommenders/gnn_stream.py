@@ -91,14 +91,15 @@ def mixed_scores(
     rec: GNNRecommender, log: EventLog, part: StreamQueries, cosine: torch.Tensor
 ) -> torch.Tensor:
     """The checkpoint's score mix [b, n_items] of the cosine with the evidence of each query's earlier
-    events; the popularity part is read as of the query (its window ending at the query's time), as the
-    stream RecentPop does."""
+    events; the recent popularity that the popularity and category parts read is as of the query (its
+    window ending at the query's time), as the stream RecentPop does."""
     if rec.evidence is None:
         return rec.mix.weight("state") * cosine
-    parts = rec.evidence.parts(histories_before(log, part))
-    if rec.mix.weight("popularity") > 0:
+    popularity = None
+    if rec.mix.weight("popularity") > 0 or rec.mix.weight("category_pop") > 0:
         recent = counts_before(log, part, rec.n_items, window_s=rec.popularity_window_s)  # [b, n_items]
-        parts["popularity"] = popularity_scores(recent, counts_before(log, part, rec.n_items))
+        popularity = popularity_scores(recent, counts_before(log, part, rec.n_items))
+    parts = rec.evidence.parts(histories_before(log, part), popularity)
     return rec.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()})
 
 

@@ -120,3 +120,10 @@ def test_category_part_by_hand_and_through_the_checkpoint() -> None:
     restored = GraphEvidence.from_snapshots(baselines, 3, ["X", "X", "Y"]).reindex(np.array([0, 1, 2]), 4)
     np.testing.assert_allclose(restored.parts([history])["category_pop"], part[:1], atol=1e-6)
     assert GraphEvidence.from_snapshots(baselines, 3).category_of is None  # an older checkpoint: no part
+    # the popularity as of each query (the stream protocol) replaces the snapshot in both parts
+    asked = np.array([[0.2, 0.6, 0.5, 0.9], [0.2, 0.6, 0.5, 0.9]], dtype=np.float32)
+    fresh = evidence.parts([history, history], asked)
+    np.testing.assert_allclose(fresh["popularity"], asked)
+    np.testing.assert_allclose(fresh["category_pop"][0], [2 / 3 * 0.25, 2 / 3 * 0.75, 1 / 3, 0.0], atol=1e-6)
+    same = evidence.parts([history], evidence.popularity[None, :])
+    np.testing.assert_allclose(same["category_pop"], part[:1], atol=1e-6)

@@ -87,3 +87,39 @@ def test_gnn_stream_scores_add_the_transition_from_the_last_earlier_item(
         np.testing.assert_allclose(mixed[row] - cosine[row], 0.5 * expected, atol=1e-5)
         followed += bool(expected.any())
     assert followed > 0
+
+
+def test_gnn_stream_category_part_reads_the_popularity_as_of_the_query(
+    fitted: GNNRecommender, replay_data: Timeline
+) -> None:
+    """With the mix cosine + w x category_pop, a query's score minus the cosine is w times its window's
+    share of each item's category times the item's share of that category's popularity as of the query
+    (the popularity part of the same stream), not the training snapshot's."""
+    split = stream_split(replay_data, quantile=CUT, max_events=60, seed=3)
+    assert split.stream is not None
+    log, queries = split.stream.log, split.stream.queries
+    n = len(queries)
+    saved = fitted.mix, fitted.evidence
+    try:
+        fitted.mix, fitted.evidence = ScoreMix({"state": 1.0}), None
+        cosine = fitted.stream_scorer(log, queries)(slice(0, n))
+        evidence = GraphEvidence.fit(split.train, fitted.item_index)
+        fitted.evidence = evidence
+        fitted.mix = ScoreMix({"state": 1.0, "popularity": 1.0})
+        popularity = fitted.stream_scorer(log, queries)(slice(0, n)) - cosine  # [Q, n] as of each query
+        fitted.mix = ScoreMix({"state": 1.0, "category_pop": 0.5})
+        mixed = fitted.stream_scorer(log, queries)(slice(0, n))
+    finally:
+        fitted.mix, fitted.evidence = saved
+    category_of = evidence.category_of
+    assert category_of is not None
+    assert (category_of >= 0).all()
+    histories = histories_before(log, queries)
+    snapshot = evidence.parts(histories)["category_pop"]
+    for row in range(0, n, 5):
+        window = histories[row][-evidence.category_window :]
+        share = np.bincount(category_of[window], minlength=category_of.max() + 1) / len(window)
+        totals = np.bincount(category_of, weights=popularity[row], minlength=category_of.max() + 1)
+        expected = share[category_of] * popularity[row] / totals[category_of]
+        np.testing.assert_allclose(mixed[row] - cosine[row], 0.5 * expected, atol=1e-5)
+    assert not np.allclose(mixed - cosine, 0.5 * snapshot, atol=1e-5)  # the stream moved the shelves
