@@ -13,7 +13,9 @@ as ``train`` does (score mix, refit) and scores it on the inner test beside the 
 compare settings the tail itself cannot judge (e.g. the tail's own length) without reading a test split.
 
 Configurations are ``label=json`` with ``train`` / ``model`` fields changed from the defaults, e.g.
-``'folds2={"train": {"graph_folds": 2}}'`` or ``'dim128={"model": {"dim": 128}}'``; ``default={}``.
+``'folds2={"train": {"graph_folds": 2}}'`` or ``'dim128={"model": {"dim": 128}}'``; ``default={}``;
+``recommender`` fields are keywords of the nested run's ``GNNRecommender``, e.g.
+``'cosine={"recommender": {"score_parts": ["state"]}}'``.
 
 Run: .venv/bin/python benchmarks/gnn_tail_sweep.py --runs ml-100k:time,ml-100k:loo
      --configs 'default={}' 'folds2={"train": {"graph_folds": 2}}' [--state-reference] [--nested] [--seed 0]
@@ -97,7 +99,7 @@ def main() -> None:
             history = [round(r["val_ndcg"], 4) for r in trained.history]
             nested = None
             if inner is not None:
-                model = GNNRecommender(model_config, train_config)
+                model = GNNRecommender(model_config, train_config, **fields.get("recommender", {}))
                 nested = round(evaluate_model(model, inner, evaluation).metrics["ndcg@20"], 4)
             for objective, reference in objectives.items():
                 score_mix.references = reference  # fit_mix reads the module's function
