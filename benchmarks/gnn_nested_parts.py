@@ -1,0 +1,72 @@
+"""Benchmark: which parts of the fitted score help or hurt each protocol? Read inside a training part.
+
+For each run (data set x protocol) it splits the protocol's *training part* again with the same protocol
+(an inner train and an inner test, both inside the training part; no test split is read), evaluates the
+simple baselines there, trains the GNN on the inner train exactly as ``train`` does (score mix fitted on
+the tail, refit) and scores the inner test with the fitted mix, with the same mix less its popularity
+part, less both popularity parts (``popularity``, ``category_pop``), and with the state cosine alone.
+The weights are not refitted for the reduced mixes: the question is what each part contributes to the
+score ``train`` ships.
+
+Run: .venv/bin/python benchmarks/gnn_nested_parts.py --runs ml-100k:loo,ml-100k:stream,ml-100k:time
+     [--seed 0] [--jsonl benchmarks/results/gnn_nested_parts.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from gnn_quality import load
+from gnn_tail_sweep import emit
+
+from engine.evaluation import EvalConfig, make_split
+from engine.evaluation.evaluator import evaluate_model, measure_fitted
+from engine.evaluation.guard import guarded_training
+from engine.recommenders.gnn import GNNRecommender
+from engine.recommenders.registry import BASELINES, create_model
+from engine.recommenders.score_mix import ScoreMix
+from engine.training.config import TrainConfig
+
+METRIC = "ndcg@20"
+
+
+def without(mix: ScoreMix, *parts: str) -> ScoreMix:
+    return ScoreMix({name: w for name, w in mix.weights.items() if name not in parts})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", default="ml-100k:loo,ml-100k:stream,ml-100k:time")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--jsonl", type=Path, help="append one line per run here")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    evaluation = EvalConfig(ks=(20,), replicates=200)
+    for run in args.runs.split(","):
+        dataset, protocol = run.split(":")
+        inner = make_split(make_split(load(dataset), protocol).train, protocol)
+        line: dict = {"run": run, "seed": args.seed, "inner_test_users": len(inner.users)}
+        for name in BASELINES:
+            result = evaluate_model(create_model(name, seed=args.seed), inner, evaluation)
+            line[name] = round(result.metrics[METRIC], 4)
+        rec = GNNRecommender(train_config=TrainConfig(progress=False, threads=args.threads, seed=args.seed))
+        rec.fit(guarded_training(inner))
+        fitted = rec.mix
+        line["weights"] = {name: round(w, 4) for name, w in fitted.weights.items()}
+        mixes = {
+            "mix": fitted,
+            "mix less popularity": without(fitted, "popularity"),
+            "mix less popularity and category_pop": without(fitted, "popularity", "category_pop"),
+            "cosine": ScoreMix(),
+        }
+        for label, mix in mixes.items():
+            rec.mix = mix
+            line[label] = round(measure_fitted(rec, inner, evaluation).metrics[METRIC], 4)
+        emit(line, args.jsonl)
+
+
+if __name__ == "__main__":
+    main()
