@@ -11,14 +11,20 @@ as ``train`` does (:func:`engine.training.mix_tail.validation_queries`). Then, o
   fits noise reads worse held out, so a gain here is not the objective rewarding itself.
 - **Priors** (``--prior``, over every run in the command): the mix fitted on each run's whole tail, in
   ``fit_mix``'s common scale (each part divided by its mean per-query spread), and each run's tail read
-  with the mean of the *other* runs' weights: what a log with no usable tail would get from a prior
-  chosen elsewhere, beside the plain cosine it gets today.
+  with the mean of the weights of the runs on *other data sets*: what a log with no usable tail would get
+  from a prior chosen elsewhere, beside the plain cosine it gets today. ``--small N,..`` also fits the
+  mix on N random queries per kind and reads the rest, beside the prior and the cosine there.
+- **Candidate sixth parts** (``--interactions``, ``--transitions``): personal popularity (popularity
+  times a function of the state cosine) and directed transitions from more than the last item (decayed
+  sums over the last m events, two-step transitions). Each is added to the five parts; the mix is fitted
+  on the whole tail (references: the simple baselines' analogues only) and cross-fitted as above.
 
 ``--cache DIR`` keeps each run's queries (plain tensors, read back with ``weights_only=True``), so the
 offline part can be rerun without training.
 
 Run: .venv/bin/python benchmarks/gnn_tail_objective.py --runs synthetic:time,ml-100k:time,ml-100k:loo
-     --seeds 0,1 [--prior] [--cache /tmp/tails] [--jsonl benchmarks/results/gnn_tail_objective.jsonl]
+     --seeds 0,1 [--prior [--small 10,30]] [--interactions] [--transitions] [--no-cross]
+     [--cache /tmp/tails] [--jsonl benchmarks/results/gnn_tail_objective.jsonl]
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from gnn_quality import load
 from gnn_tail_sweep import emit
@@ -36,6 +43,7 @@ from torch import Tensor
 
 from engine.evaluation import make_split
 from engine.model.config import ModelConfig
+from engine.recommenders.evidence import GraphEvidence
 from engine.recommenders.score_mix import (
     MIX_PARTS,
     MixQueries,
@@ -45,7 +53,7 @@ from engine.recommenders.score_mix import (
     worst_ratio,
 )
 from engine.training.config import TrainConfig
-from engine.training.mix_tail import validation_queries
+from engine.training.mix_tail import tail_cut, validation_queries
 from engine.training.trainer import Trainer
 
 K = 20
@@ -72,24 +80,52 @@ OBJECTIVES: dict[str, Callable[[Tensor], float]] = {
 }
 
 
-def tail(run: str, seed: int, threads: int, cache: Path | None) -> MixQueries | None:
-    """The run's tail queries (trained with the defaults), from ``cache`` when there."""
+def tail(
+    run: str, seed: int, threads: int, cache: Path | None
+) -> tuple[MixQueries, dict[str, Tensor]] | None:
+    """The run's tail queries (trained with the defaults) and candidate transition parts over their
+    histories (:func:`transition_candidates`), from ``cache`` when there."""
     path = cache / f"{run.replace(':', '_')}_{seed}.pt" if cache else None
     if path and path.exists():
         saved = torch.load(path, weights_only=True)
-        return MixQueries(*(saved[f] for f in FIELDS))
+        if "candidates" in saved:
+            return MixQueries(*(saved[f] for f in FIELDS)), saved["candidates"]
     dataset, protocol = run.split(":")
     train = make_split(load(dataset), protocol).train  # the training part only
     config = TrainConfig(progress=False, threads=threads, seed=seed)
     trained = Trainer(ModelConfig(), config).fit(train)
     found = validation_queries(train, trained)
-    if found is None:
+    cut = tail_cut(train.seconds(), config.val_share)
+    if found is None or cut is None:
         return None
-    queries = found[0]
+    queries, tail_ = found
+    rows = {item: i for i, item in enumerate(trained.vocab.items)}
+    evidence = GraphEvidence.fit(train.subset(train.seconds() < cut), rows)
+    candidates = transition_candidates(evidence.transitions, tail_.histories)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({f: getattr(queries, f) for f in FIELDS}, path)
-    return queries
+        torch.save({**{f: getattr(queries, f) for f in FIELDS}, "candidates": candidates}, path)
+    return queries, candidates
+
+
+def transition_candidates(transitions: sp.csr_matrix, histories: list[np.ndarray]) -> dict[str, Tensor]:
+    """Directed transitions from more than the last item, each [Q, n]: ``rt{m}_{d}`` sums
+    P(j | i_{t-k}) d^k over the last m events; ``t2`` the two-step P(j | i_t) of T @ T."""
+    out = {}
+    n = transitions.shape[0]
+    for m, decay in ((3, 0.5), (5, 0.7), (10, 0.8)):
+        rows, cols, values = [], [], []
+        for q, history in enumerate(histories):
+            last = history[-m:][::-1]  # most recent first
+            rows.extend([q] * len(last))
+            cols.extend(last.tolist())
+            values.extend((decay ** np.arange(len(last))).tolist())
+        weights = sp.csr_matrix((values, (rows, cols)), shape=(len(histories), n), dtype=np.float32)
+        out[f"rt{m}_{decay}"] = torch.from_numpy((weights @ transitions).toarray().astype(np.float32))
+    last = np.array([h[-1] for h in histories], dtype=np.int64)
+    two = (transitions[last] @ transitions).toarray().astype(np.float32)
+    out["t2"] = torch.from_numpy(two)
+    return out
 
 
 def subset(queries: MixQueries, rows: np.ndarray) -> MixQueries:
@@ -181,6 +217,55 @@ def priors(fitted: dict[tuple[str, int], tuple[MixQueries, Tensor]], small: list
     return lines
 
 
+def interactions(queries: MixQueries) -> dict[str, Tensor]:
+    """Candidate sixth parts [Q, n] built from the cached parts: popularity weighed by how close each
+    item is to the user's state (personal popularity, where ``category_pop`` needs categories)."""
+    cosine = queries.features[:, MIX_PARTS.index("state")]
+    popularity = queries.features[:, MIX_PARTS.index("popularity")]
+    return {
+        "pop_x_relu_cos": popularity * cosine.clamp_min(0.0),
+        "pop_x_exp_cos_0.2": popularity * torch.exp((cosine - 1.0) / 0.2),
+        "pop_x_exp_cos_0.1": popularity * torch.exp((cosine - 1.0) / 0.1),
+    }
+
+
+def with_part(queries: MixQueries, extra: Tensor) -> MixQueries:
+    return MixQueries(
+        torch.cat([queries.features, extra[:, None]], dim=1), queries.excluded, queries.targets, queries.group
+    )
+
+
+def candidate_lines(queries: MixQueries, candidates: dict[str, Tensor], seed: int) -> dict[str, dict]:
+    """Per candidate sixth part: the whole tail's objective with it (references: the simple baselines'
+    analogues) and the cross-fitted held-out reading, beside the current parts'."""
+    from gnn_tail_category import fit_with
+
+    a, b = halves(queries, seed)
+    out = {}
+    for name, extra in candidates.items():
+        info, fit = fit_with(queries, extra.numpy(), baseline_references=True)
+        extended = with_part(queries, extra)
+        ndcgs, ratios = [], []
+        for fit_rows, read_rows in ((a, b), (b, a)):
+            half_info, _ = fit_with(subset(queries, fit_rows), extra[fit_rows].numpy(), True)
+            weights = torch.tensor([half_info["weights"].get(p, 0.0) for p in (*MIX_PARTS, "category")])
+            held = subset(extended, read_rows)
+            values = group_ndcg(held, weights, K)
+            ndcgs.append(values)
+            ratios.append(values / references(subset(queries, read_rows), K))
+        out[name] = {
+            "objective": round(fit.objective, 4),
+            "mix": [round(v, 4) for v in fit.mix_ndcg],
+            "weights": {k: round(v, 4) for k, v in info["weights"].items()},
+            "alone": info["category_alone"],
+            "cross_fit": {
+                "ndcg": [round(v, 4) for v in torch.stack(ndcgs).mean(0).tolist()],
+                "ratio": [round(v, 4) for v in torch.stack(ratios).mean(0).tolist()],
+            },
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default="synthetic:time,ml-100k:time,ml-100k:loo")
@@ -188,6 +273,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--prior", action="store_true", help="also the leave-one-run-out prior mix")
     parser.add_argument("--small", default="", help="sizes N: fit on N queries per kind, read the rest")
+    parser.add_argument("--interactions", action="store_true", help="also try personal-popularity parts")
+    parser.add_argument("--transitions", action="store_true", help="also try longer transition parts")
     parser.add_argument("--no-cross", action="store_true", help="skip the cross-fitted objectives")
     parser.add_argument("--cache", type=Path, help="keep each run's tail queries here")
     parser.add_argument("--jsonl", type=Path, help="append one line per run here")
@@ -197,10 +284,11 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         for run in args.runs.split(","):
             started = time.perf_counter()
-            queries = tail(run, seed, args.threads, args.cache)
-            if queries is None:
+            found = tail(run, seed, args.threads, args.cache)
+            if found is None:
                 emit({"run": run, "seed": seed, "tail": "none"}, args.jsonl)
                 continue
+            queries, transitions = found
             mix, fit = fit_mix(queries, K)
             fitted[(run, seed)] = (queries, common_weights(queries, mix.weights))
             counts = torch.bincount(queries.group).tolist()
@@ -215,6 +303,10 @@ def main() -> None:
                 },
                 "common_weights": [round(v, 4) for v in fitted[(run, seed)][1].tolist()],
                 "cross_fit": None if args.no_cross else cross_fit(queries, seed),
+                "interactions": candidate_lines(queries, interactions(queries), seed)
+                if args.interactions
+                else None,
+                "transitions": candidate_lines(queries, transitions, seed) if args.transitions else None,
                 "seconds": round(time.perf_counter() - started),
             }
             emit(line, args.jsonl)
