@@ -17,7 +17,7 @@ from engine.recommenders.gnn import GNNRecommender
 from engine.recommenders.gnn_stream import query_states
 from engine.recommenders.markov import SeqMarkov
 from engine.recommenders.score_mix import ScoreMix
-from engine.recommenders.stream import histories_before
+from engine.recommenders.stream import EventLog, StreamQueries, histories_before
 
 CUT = 0.8  # the shared checkpoint trained on events up to this quantile
 
@@ -27,6 +27,22 @@ def fitted(replay_checkpoint: Path, replay_data: Timeline) -> GNNRecommender:
     rec = GNNRecommender.load(replay_checkpoint, device="cpu")
     seconds = replay_data.seconds()
     return rec.observe(replay_data.subset(seconds < np.quantile(seconds, CUT, method="lower")))
+
+
+def scores_with(
+    fitted: GNNRecommender,
+    log: EventLog,
+    queries: StreamQueries,
+    mix: ScoreMix,
+    evidence: GraphEvidence | None,
+) -> np.ndarray:
+    """Every query's stream scores [Q, n] with ``mix`` and ``evidence`` in place of the checkpoint's."""
+    saved = fitted.mix, fitted.evidence
+    try:
+        fitted.mix, fitted.evidence = mix, evidence
+        return fitted.stream_scorer(log, queries)(slice(0, len(queries)))
+    finally:
+        fitted.mix, fitted.evidence = saved
 
 
 def test_query_state_is_the_replay_of_every_earlier_event(
@@ -64,17 +80,10 @@ def test_gnn_stream_scores_add_the_transition_from_the_last_earlier_item(
     assert split.stream is not None
     log, queries = split.stream.log, split.stream.queries
     n = len(queries)
-    saved = fitted.mix, fitted.evidence
-    try:
-        fitted.mix, fitted.evidence = ScoreMix({"state": 1.0}), None
-        cosine = fitted.stream_scorer(log, queries)(slice(0, n))
-        markov = SeqMarkov().fit(split.train)
-        fitted.mix = ScoreMix({"state": 1.0, "transition": 0.5})
-        evidence = GraphEvidence.fit(split.train, fitted.item_index)
-        fitted.evidence = evidence
-        mixed = fitted.stream_scorer(log, queries)(slice(0, n))
-    finally:
-        fitted.mix, fitted.evidence = saved
+    cosine = scores_with(fitted, log, queries, ScoreMix({"state": 1.0}), None)
+    markov = SeqMarkov().fit(split.train)
+    evidence = GraphEvidence.fit(split.train, fitted.item_index)
+    mixed = scores_with(fitted, log, queries, ScoreMix({"state": 1.0, "transition": 0.5}), evidence)
     histories = histories_before(log, queries)
     followed = 0  # queries whose last item was followed by something in training
     for row in range(0, n, 7):
@@ -99,18 +108,11 @@ def test_gnn_stream_category_part_reads_the_popularity_as_of_the_query(
     assert split.stream is not None
     log, queries = split.stream.log, split.stream.queries
     n = len(queries)
-    saved = fitted.mix, fitted.evidence
-    try:
-        fitted.mix, fitted.evidence = ScoreMix({"state": 1.0}), None
-        cosine = fitted.stream_scorer(log, queries)(slice(0, n))
-        evidence = GraphEvidence.fit(split.train, fitted.item_index)
-        fitted.evidence = evidence
-        fitted.mix = ScoreMix({"state": 1.0, "popularity": 1.0})
-        popularity = fitted.stream_scorer(log, queries)(slice(0, n)) - cosine  # [Q, n] as of each query
-        fitted.mix = ScoreMix({"state": 1.0, "category_pop": 0.5})
-        mixed = fitted.stream_scorer(log, queries)(slice(0, n))
-    finally:
-        fitted.mix, fitted.evidence = saved
+    cosine = scores_with(fitted, log, queries, ScoreMix({"state": 1.0}), None)
+    evidence = GraphEvidence.fit(split.train, fitted.item_index)
+    popular = scores_with(fitted, log, queries, ScoreMix({"state": 1.0, "popularity": 1.0}), evidence)
+    popularity = popular - cosine  # [Q, n] as of each query
+    mixed = scores_with(fitted, log, queries, ScoreMix({"state": 1.0, "category_pop": 0.5}), evidence)
     category_of = evidence.category_of
     assert category_of is not None
     assert (category_of >= 0).all()
