@@ -14,16 +14,19 @@ as ``train`` does (:func:`engine.training.mix_tail.validation_queries`). Then, o
   with the mean of the weights of the runs on *other data sets*: what a log with no usable tail would get
   from a prior chosen elsewhere, beside the plain cosine it gets today. ``--small N,..`` also fits the
   mix on N random queries per kind and reads the rest, beside the prior and the cosine there.
-- **Candidate sixth parts** (``--interactions``, ``--transitions``): personal popularity (popularity
-  times a function of the state cosine) and directed transitions from more than the last item (decayed
-  sums over the last m events, two-step transitions). Each is added to the five parts; the mix is fitted
-  on the whole tail (references: the simple baselines' analogues only) and cross-fitted as above.
+- **Candidate sixth parts** (``--interactions``, ``--transitions``, ``--multi-interest``): personal
+  popularity (popularity times a function of the state cosine), directed transitions from more than the
+  last item (decayed sums over the last m events, two-step transitions) and multi-interest reads of the
+  item embeddings (best cosine to any recent item, or to one of 3 k-means centroids of recent events).
+  Each is added to the five parts; the mix is fitted on the whole tail (references: the simple
+  baselines' analogues only) and cross-fitted as above.
 
 ``--cache DIR`` keeps each run's queries (plain tensors, read back with ``weights_only=True``), so the
 offline part can be rerun without training.
 
 Run: .venv/bin/python benchmarks/gnn_tail_objective.py --runs synthetic:time,ml-100k:time,ml-100k:loo
-     --seeds 0,1 [--prior [--small 10,30]] [--interactions] [--transitions] [--no-cross]
+     --seeds 0,1 [--prior [--small 10,30]] [--interactions] [--transitions] [--multi-interest]
+     [--no-cross]
      [--cache /tmp/tails] [--jsonl benchmarks/results/gnn_tail_objective.jsonl]
 """
 
@@ -41,9 +44,10 @@ from gnn_quality import load
 from gnn_tail_sweep import emit
 from torch import Tensor
 
+from engine.data.timeline import Timeline
 from engine.evaluation import make_split
 from engine.model.config import ModelConfig
-from engine.recommenders.evidence import GraphEvidence
+from engine.recommenders.evidence import GraphEvidence, recent_distinct
 from engine.recommenders.score_mix import (
     MIX_PARTS,
     MixQueries,
@@ -53,8 +57,9 @@ from engine.recommenders.score_mix import (
     worst_ratio,
 )
 from engine.training.config import TrainConfig
+from engine.training.graph import graph_inputs_from_events
 from engine.training.mix_tail import tail_cut, validation_queries
-from engine.training.trainer import Trainer
+from engine.training.trainer import TrainedModel, Trainer
 
 K = 20
 FIELDS = ("features", "excluded", "targets", "group")
@@ -102,10 +107,61 @@ def tail(
     rows = {item: i for i, item in enumerate(trained.vocab.items)}
     evidence = GraphEvidence.fit(train.subset(train.seconds() < cut), rows)
     candidates = transition_candidates(evidence.transitions, tail_.histories)
+    candidates.update(interest_candidates(tail_embeddings(train, trained, cut), tail_.histories))
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save({**{f: getattr(queries, f) for f in FIELDS}, "candidates": candidates}, path)
     return queries, candidates
+
+
+@torch.no_grad()
+def tail_embeddings(train: Timeline, trained: TrainedModel, cut: float) -> Tensor:
+    """The item embeddings [n, d] the tail's queries read: the graph of the events before the cut."""
+    fit = train.subset(train.seconds() < cut)
+    model, vocab = trained.model, trained.vocab
+    device = next(model.parameters()).device
+    graph = graph_inputs_from_events(
+        fit.events,
+        vocab,
+        vocab.items,
+        trained.texts,
+        model.config,
+        trained.graph_config,
+        model.features.sentence is not None,
+    ).to(device)
+    model.eval()
+    return model.item_embeddings(graph).cpu()
+
+
+def interest_candidates(z: Tensor, histories: list[np.ndarray]) -> dict[str, Tensor]:
+    """Multi-interest parts [Q, n] read from the item embeddings (PinnerSage-style, no learned state):
+    ``maxsim{m}`` the best cosine of an item to any of the last m distinct items; ``kmeans3`` the best
+    cosine to one of 3 spherical k-means centroids of the last 50 events (5 Lloyd steps)."""
+    unit = torch.nn.functional.normalize(z, dim=1)  # [n, d]
+    out = {}
+    for m in (10, 50):
+        rows = []
+        for history in histories:
+            recent = torch.from_numpy(recent_distinct(history, m))
+            rows.append((unit[recent] @ unit.T).max(0).values if len(recent) else torch.zeros(len(unit)))
+        out[f"maxsim{m}"] = torch.stack(rows)
+    rows = []
+    for history in histories:
+        points = unit[torch.from_numpy(np.asarray(history[-50:], dtype=np.int64))]  # [m, d]
+        picks = sorted({len(points) - 1, len(points) // 2, 0})
+        centroids = points[picks]  # [k, d]
+        for _ in range(5):
+            nearest = (points @ centroids.T).argmax(1)  # [m]
+            centroids = torch.stack(
+                [
+                    points[nearest == c].mean(0) if (nearest == c).any() else centroids[c]
+                    for c in range(len(picks))
+                ]
+            )
+            centroids = torch.nn.functional.normalize(centroids, dim=1)
+        rows.append((centroids @ unit.T).max(0).values)
+    out["kmeans3"] = torch.stack(rows)
+    return out
 
 
 def transition_candidates(transitions: sp.csr_matrix, histories: list[np.ndarray]) -> dict[str, Tensor]:
@@ -275,6 +331,7 @@ def main() -> None:
     parser.add_argument("--small", default="", help="sizes N: fit on N queries per kind, read the rest")
     parser.add_argument("--interactions", action="store_true", help="also try personal-popularity parts")
     parser.add_argument("--transitions", action="store_true", help="also try longer transition parts")
+    parser.add_argument("--multi-interest", action="store_true", help="also try multi-interest parts")
     parser.add_argument("--no-cross", action="store_true", help="skip the cross-fitted objectives")
     parser.add_argument("--cache", type=Path, help="keep each run's tail queries here")
     parser.add_argument("--jsonl", type=Path, help="append one line per run here")
@@ -288,7 +345,7 @@ def main() -> None:
             if found is None:
                 emit({"run": run, "seed": seed, "tail": "none"}, args.jsonl)
                 continue
-            queries, transitions = found
+            queries, extra = found
             mix, fit = fit_mix(queries, K)
             fitted[(run, seed)] = (queries, common_weights(queries, mix.weights))
             counts = torch.bincount(queries.group).tolist()
@@ -306,7 +363,16 @@ def main() -> None:
                 "interactions": candidate_lines(queries, interactions(queries), seed)
                 if args.interactions
                 else None,
-                "transitions": candidate_lines(queries, transitions, seed) if args.transitions else None,
+                "transitions": candidate_lines(
+                    queries, {k: v for k, v in extra.items() if k.startswith(("rt", "t2"))}, seed
+                )
+                if args.transitions
+                else None,
+                "multi_interest": candidate_lines(
+                    queries, {k: v for k, v in extra.items() if k.startswith(("maxsim", "kmeans"))}, seed
+                )
+                if args.multi_interest
+                else None,
                 "seconds": round(time.perf_counter() - started),
             }
             emit(line, args.jsonl)
