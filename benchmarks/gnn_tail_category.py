@@ -90,7 +90,7 @@ def pareto_front(queries: MixQueries, extras: list[np.ndarray], samples: int, se
     """Random weightings (log-uniform in [0.01, 30] on the common scale, each part off with p = 0.3)
     of the parts plus ``extras``; the weightings no other beats on both query kinds, best ``set`` first."""
     features = torch.cat([queries.features, *(torch.from_numpy(e)[:, None] for e in extras)], dim=1)
-    scale = features.std(dim=2).mean(0).clamp_min(1e-12)  # [P]: fit_mix's common scale
+    scale = score_mix.common_scale(features)  # [P]
     common = MixQueries(features / scale[None, :, None], queries.excluded, queries.targets, queries.group)
     rng = np.random.default_rng(seed)
     points = []

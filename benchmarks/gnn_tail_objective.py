@@ -41,6 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from gnn_quality import load
+from gnn_tail_category import fit_with
 from gnn_tail_sweep import emit
 from torch import Tensor
 
@@ -51,6 +52,7 @@ from engine.recommenders.evidence import GraphEvidence, recent_distinct
 from engine.recommenders.score_mix import (
     MIX_PARTS,
     MixQueries,
+    common_scale,
     fit_mix,
     group_ndcg,
     references,
@@ -202,14 +204,14 @@ def halves(queries: MixQueries, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def common_weights(queries: MixQueries, raw: dict[str, float]) -> Tensor:
     """A mix's raw weights on ``fit_mix``'s common scale of ``queries``, the state at 1 [P]."""
-    scale = queries.features.std(dim=2).mean(0).clamp_min(1e-12)
+    scale = common_scale(queries.features)
     weights = torch.tensor([raw.get(p, 0.0) for p in MIX_PARTS]) * scale
     return weights / weights[0]
 
 
 def read(queries: MixQueries, common: Tensor) -> list[float]:
     """Per kind NDCG@K of the mix with ``common`` weights (on the queries' common scale)."""
-    scale = queries.features.std(dim=2).mean(0).clamp_min(1e-12)
+    scale = common_scale(queries.features)
     return group_ndcg(queries, common / scale, K).tolist()
 
 
@@ -294,8 +296,6 @@ def with_part(queries: MixQueries, extra: Tensor) -> MixQueries:
 def candidate_lines(queries: MixQueries, candidates: dict[str, Tensor], seed: int) -> dict[str, dict]:
     """Per candidate sixth part: the whole tail's objective with it (references: the simple baselines'
     analogues) and the cross-fitted held-out reading, beside the current parts'."""
-    from gnn_tail_category import fit_with
-
     a, b = halves(queries, seed)
     out = {}
     for name, extra in candidates.items():

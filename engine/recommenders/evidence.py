@@ -125,14 +125,9 @@ class GraphEvidence:
     @cached_property
     def category_share(self) -> np.ndarray:
         """Each item's share of its category's recent popularity, [n] (0 without a category)."""
-        out = np.zeros(self.n_items, dtype=np.float32)
-        if self.category_of is None:
-            return out
-        has = self.category_of >= 0
-        codes = self.category_of[has]
-        totals = np.bincount(codes, weights=self.popularity[has])  # [C]
-        out[has] = self.popularity[has] / np.maximum(totals[codes], 1e-12)
-        return out
+        if self.category_of is None or not (self.category_of >= 0).any():
+            return np.zeros(self.n_items, dtype=np.float32)
+        return self._within_category(self.popularity[None, :])[0]
 
     def category_parts(
         self, histories: Sequence[np.ndarray], popularity: np.ndarray | None = None
@@ -159,7 +154,8 @@ class GraphEvidence:
         return (share[:, np.maximum(category_of, 0)] * within).astype(np.float32)
 
     def _within_category(self, popularity: np.ndarray) -> np.ndarray:
-        """Each item's share of its category's ``popularity`` [B, n], row by row [B, n]."""
+        """Each item's share of its category's ``popularity`` [B, n], row by row [B, n] (0 without a
+        category); needs at least one item with a category."""
         assert self.category_of is not None
         has = np.flatnonzero(self.category_of >= 0)
         codes = self.category_of[has]

@@ -212,6 +212,12 @@ def coordinate_search(
     return weights, best
 
 
+def common_scale(features: Tensor) -> Tensor:
+    """Each part's mean per-query standard deviation over the catalogue, [Q, P, n] -> [P]: the scale the
+    search divides each part by, so that one weight grid fits every part."""
+    return features.std(dim=2).mean(0).clamp_min(1e-12)
+
+
 def fit_mix(
     queries: MixQueries,
     k: int = 20,
@@ -230,7 +236,7 @@ def fit_mix(
     """
     if not len(queries):
         return ScoreMix(), MixFit(float("nan"), [], [], [])
-    scale = queries.features.std(dim=2).mean(0).clamp_min(1e-12)  # [P]: the common scale of each part
+    scale = common_scale(queries.features)  # [P]
     common = MixQueries(
         queries.features / scale[None, :, None], queries.excluded, queries.targets, queries.group
     )
