@@ -8,13 +8,21 @@ part, less both popularity parts (``popularity``, ``category_pop``), and with th
 The weights are not refitted for the reduced mixes: the question is what each part contributes to the
 score ``train`` ships.
 
+``--config label=json`` trains a configuration other than the defaults (``train`` / ``model`` fields as
+in ``gnn_tail_sweep.py``), so a change to the state model is judged inside the training part before any
+tail or test reads it; ``--no-baselines`` skips the baselines (their lines for the seed are on record).
+
 Run: .venv/bin/python benchmarks/gnn_nested_parts.py --runs ml-100k:loo,ml-100k:stream,ml-100k:time
-     [--seed 0] [--jsonl benchmarks/results/gnn_nested_parts.jsonl]
+     [--seed 0] [--config 'bs1024={"train": {"tokens_per_batch": 1024}}'] [--no-baselines]
+     [--jsonl benchmarks/results/gnn_nested_parts.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -24,6 +32,7 @@ from gnn_tail_sweep import emit
 from engine.evaluation import EvalConfig, make_split
 from engine.evaluation.evaluator import evaluate_model, measure_fitted
 from engine.evaluation.guard import guarded_training
+from engine.model.config import ModelConfig
 from engine.recommenders.gnn import GNNRecommender
 from engine.recommenders.registry import BASELINES, create_model
 from engine.recommenders.score_mix import ScoreMix
@@ -41,19 +50,32 @@ def main() -> None:
     parser.add_argument("--runs", default="ml-100k:loo,ml-100k:stream,ml-100k:time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--config", default="default={}", help="label=json: train / model fields changed")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
     parser.add_argument("--jsonl", type=Path, help="append one line per run here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     evaluation = EvalConfig(ks=(20,), replicates=200)
+    label, _, text = args.config.partition("=")
+    fields = json.loads(text or "{}")
+    train_config = replace(
+        TrainConfig(progress=False, threads=args.threads, seed=args.seed), **fields.get("train", {})
+    )
+    model_config = replace(ModelConfig(), **fields.get("model", {}))
     for run in args.runs.split(","):
         dataset, protocol = run.split(":")
         inner = make_split(make_split(load(dataset), protocol).train, protocol)
-        line: dict = {"run": run, "seed": args.seed, "inner_test_users": len(inner.users)}
-        for name in BASELINES:
+        line: dict = {"run": run, "label": label, "fields": fields, "seed": args.seed}
+        line["inner_test_users"] = len(inner.users)
+        for name in [] if args.no_baselines else BASELINES:
             result = evaluate_model(create_model(name, seed=args.seed), inner, evaluation)
             line[name] = round(result.metrics[METRIC], 4)
-        rec = GNNRecommender(train_config=TrainConfig(progress=False, threads=args.threads, seed=args.seed))
+        rec = GNNRecommender(model_config, train_config)
+        started = time.perf_counter()
         rec.fit(guarded_training(inner))
+        line["fit_s"] = round(time.perf_counter() - started)
+        history = rec.checkpoint.history if rec.checkpoint is not None else None
+        line["val_ndcg"] = [round(r["val_ndcg"], 4) for r in history or [] if "val_ndcg" in r]
         fitted = rec.mix
         line["weights"] = {name: round(w, 4) for name, w in fitted.weights.items()}
         mixes = {
@@ -62,9 +84,9 @@ def main() -> None:
             "mix less popularity and category_pop": without(fitted, "popularity", "category_pop"),
             "cosine": ScoreMix(),
         }
-        for label, mix in mixes.items():
+        for part, mix in mixes.items():
             rec.mix = mix
-            line[label] = round(measure_fitted(rec, inner, evaluation).metrics[METRIC], 4)
+            line[part] = round(measure_fitted(rec, inner, evaluation).metrics[METRIC], 4)
         emit(line, args.jsonl)
 
 
