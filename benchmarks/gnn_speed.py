@@ -8,6 +8,8 @@ Measured in one run, on ``--threads`` torch threads (the target machine has 2 CP
   (target <= 60 s); the model is trained (1 epoch) on a synthetic shop with 50k items;
 - ``replay step + top-20``: one event through one user's memory (``memory.step``) and the top-20 of
   50k items by cosine, median over many events (target <= 20 ms);
+- with ``--batches 4096:400000,1024:100000``: one epoch of ``Trainer.fit`` on the 50k-item shop for each
+  ``tokens_per_batch:epoch_events`` pair (validation off), its steps, seconds and seconds per step;
 - with ``--million`` (or ``--only-million``): ``python -m engine generate --users 6000 --items 50000
   --categories 40 --seed 1`` (1,022,109 events), then the default ``python -m engine train`` on it in a
   child process, early stopping included (target <= 20 min, <= 4 GB peak RSS).
@@ -38,6 +40,7 @@ from engine.data.timeline import Timeline
 from engine.model.config import ModelConfig
 from engine.recommenders.gnn import GNNRecommender
 from engine.training import TrainConfig, Trainer
+from engine.training.trainer import TrainProgress
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COLUMNS = ["user_id", "item_id", "timestamp", "event_type", "category"]
@@ -126,6 +129,23 @@ def bench_replay_step(out: dict[str, Any], rec: GNNRecommender, steps: int = 300
           f"ratio {median_ms / 20:.2f} (origin {origin:.0f})")  # fmt: skip
 
 
+def bench_batches(out: dict[str, Any], pairs: list[tuple[int, int]], users: int, items: int) -> None:
+    """One training epoch on the big shop for each ``(tokens_per_batch, epoch_events)``, in one run."""
+    timeline = big_shop(users=users, items=items, sessions=3.0)
+    print(f"synthetic shop: {len(timeline):,} events, {timeline.n_items:,} items")
+    for tokens, events in pairs:
+        config = TrainConfig(
+            epochs=1, val_share=0.0, progress=False, tokens_per_batch=tokens, epoch_events=events
+        )
+        seen: list[TrainProgress] = []
+        trained = Trainer(ModelConfig(), config, on_progress=seen.append).fit(timeline)
+        seconds = trained.history[0]["seconds"]
+        steps = max((p.batches for p in seen if p.record is None), default=1)
+        key = f"epoch_{tokens}_{events}"
+        out[key] = {"seconds": seconds, "steps": steps}
+        print(f"{key}: {steps} steps, {seconds:.1f} s, {seconds / steps:.3f} s per step")
+
+
 MILLION = ["--users", "6000", "--items", "50000", "--categories", "40", "--seed", "1"]  # 1,022,109 events
 # MovieLens-1M-sized: 6k users, 3.7k items, about 1M events (target: 15 minutes)
 ML1M_SIZED = ["--users", "6000", "--items", "3700", "--categories", "18", "--seed", "1"]
@@ -173,11 +193,15 @@ def main() -> None:
     parser.add_argument("--skip-train", action="store_true", help="skip the ml-100k training run")
     parser.add_argument("--users", type=int, default=10_000, help="users to recommend for (target: 10k)")
     parser.add_argument("--items", type=int, default=50_000, help="catalogue size (target: 50k)")
+    parser.add_argument("--batches", help="tokens_per_batch:epoch_events pairs to time one epoch each")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out: dict[str, Any] = {"threads": args.threads}
-    only = args.only_million or args.ml1m
+    if args.batches:
+        pairs = [(int(t), int(e)) for t, e in (pair.split(":") for pair in args.batches.split(","))]
+        bench_batches(out, pairs, args.users, args.items)
+    only = args.only_million or args.ml1m or args.batches
     if not args.skip_train and not only:
         bench_train_ml100k(out)
     if not only:

@@ -20,12 +20,18 @@ from engine.model.config import ModelConfig
 from engine.training.trainer import TrainedModel, Trainer, TrainProgress
 
 
-def chosen_epochs(history: list[dict[str, float]]) -> int | None:
-    """The epoch (1-based) the tail chose: the best validation NDCG; None when no epoch was judged."""
+def chosen_epochs(history: list[dict[str, float]], tolerance: float = 0.0) -> int | None:
+    """The epoch (1-based) the tail chose: the last one whose validation NDCG is within ``tolerance``
+    (a share) of the best, so the best itself with 0; None when no epoch was judged.
+
+    A tail's NDCG moves by a few percent between epochs from noise alone; among epochs it cannot tell
+    apart, the refit takes the one trained longest.
+    """
     scores = np.array([record.get("val_ndcg", np.nan) for record in history], dtype=np.float64)
     if not len(scores) or not np.isfinite(scores).any() or np.nanmax(scores) <= 0:
         return None
-    return int(np.nanargmax(scores)) + 1
+    close = np.flatnonzero(scores >= np.nanmax(scores) * (1.0 - tolerance))  # NaN compares False
+    return int(close[-1]) + 1
 
 
 def refit(
@@ -38,7 +44,7 @@ def refit(
 
     The returned model keeps the first fit's history (the validation record of the choice).
     """
-    epochs = chosen_epochs(trained.history)
+    epochs = chosen_epochs(trained.history, trained.train_config.epoch_tolerance)
     if epochs is None:
         return trained
     config = replace(trained.train_config, val_share=0.0, epochs=epochs, min_epochs=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from engine.data.synthetic import SyntheticConfig, generate
@@ -19,6 +20,20 @@ def test_chosen_epochs_is_the_best_validated_epoch() -> None:
     assert chosen_epochs([{"val_ndcg": math.nan}]) is None  # no tail: nothing to choose
     assert chosen_epochs([{"val_ndcg": 0.0}, {"val_ndcg": 0.0}]) is None  # no hit in any epoch
     assert chosen_epochs([]) is None
+
+
+def test_chosen_epochs_with_a_tolerance_is_the_last_epoch_close_to_the_best() -> None:
+    history = [{"val_ndcg": v} for v in (0.10, 0.160, 0.150, 0.157, 0.140, math.nan)]
+    assert chosen_epochs(history) == 2
+    assert chosen_epochs(history, tolerance=0.02) == 4  # 0.157 >= 0.98 * 0.160; 0.150 and 0.140 are not
+    assert chosen_epochs(history, tolerance=0.07) == 4  # 0.150 is close too, but epoch 4 is later
+    assert chosen_epochs(history, tolerance=0.15) == 5
+    assert chosen_epochs([{"val_ndcg": 0.0}], tolerance=0.5) is None
+
+
+def test_epoch_tolerance_is_a_share() -> None:
+    with pytest.raises(ValueError, match="epoch_tolerance"):
+        TrainConfig(epoch_tolerance=1.0)
 
 
 def test_refit_trains_again_on_everything_and_keeps_the_first_record() -> None:
