@@ -115,12 +115,13 @@ def epoch_batches(
     ``epoch_events`` the first of the shuffled batches up to about that many events (a random share
     of the users, new each epoch). With ``groups`` [U] a batch never mixes groups (one encoder graph
     per batch)."""
+    tokens = config.batch_tokens(int(lengths.sum()))
     if groups is None or len(np.unique(groups)) < 2:
-        batches = length_batches(lengths, config.tokens_per_batch, rng)
+        batches = length_batches(lengths, tokens, rng)
     else:
         batches = []
         for group in np.unique(groups):
-            batches += length_batches(np.where(groups == group, lengths, 0), config.tokens_per_batch, rng)
+            batches += length_batches(np.where(groups == group, lengths, 0), tokens, rng)
         order = rng.permutation(len(batches))
         batches = [batches[i] for i in order]
     if config.epoch_events <= 0 or int(lengths.sum()) <= config.epoch_events:
