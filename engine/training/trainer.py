@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -100,6 +100,8 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         device = resolve_device(cfg.device)
         data = prepare_training_data(timeline, mcfg, cfg, self.base_graph_config, device)
+        # the batch size this log gets, kept in the record: a refit on more events keeps it
+        cfg = replace(cfg, tokens_per_batch=cfg.batch_tokens(int(data.sequences.lengths.sum())))
 
         torch.manual_seed(cfg.seed)  # same initial weights whatever ran before
         model = InterestModel(mcfg, data.n_items, len(data.vocab.categories), data.sentence_dim).to(device)

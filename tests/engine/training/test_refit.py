@@ -54,3 +54,12 @@ def test_refit_trains_again_on_everything_and_keeps_the_first_record() -> None:
         TrainConfig(epochs=1, progress=False, tokens_per_batch=256, val_share=0.0),
     ).fit(timeline)
     assert refit(timeline, untouched) is untouched  # nothing was validated: nothing to refit
+
+
+def test_a_fit_records_the_batch_size_its_log_got_and_the_refit_keeps_it() -> None:
+    timeline, _ = generate(SyntheticConfig(n_users=24, n_items=240, n_categories=6, days=20, seed=5))
+    config = TrainConfig(epochs=2, min_epochs=1, progress=False, min_val_users=1)  # batch by size
+    first = Trainer(ModelConfig(dim=8, sentence_model=False), config).fit(timeline)
+    assert config.tokens_per_batch == 0
+    assert first.train_config.tokens_per_batch == 1024  # a small log: the smallest batch
+    assert refit(timeline, first).train_config.tokens_per_batch == 1024
