@@ -22,7 +22,8 @@ from engine.training.trainer import TrainedModel, Trainer, TrainProgress
 
 def chosen_epochs(history: list[dict[str, float]], tolerance: float = 0.0) -> int | None:
     """The epoch (1-based) the tail chose: the last one whose validation NDCG is within ``tolerance``
-    (a share) of the best, so the best itself with 0; None when no epoch was judged.
+    (a share) of the best, so the best itself with 0 (the last of equal bests); None when no epoch was
+    judged.
 
     A tail's NDCG moves by a few percent between epochs from noise alone; among epochs it cannot tell
     apart, the refit takes the one trained longest.

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
+import engine.training.config
+import engine.training.epoch
 from engine.data.synthetic import SyntheticConfig, generate
 from engine.model.config import ModelConfig
+from engine.model.sequences import length_batches
 from engine.training.config import TrainConfig
 from engine.training.refit import chosen_epochs, refit
 from engine.training.trainer import Trainer
@@ -56,10 +60,27 @@ def test_refit_trains_again_on_everything_and_keeps_the_first_record() -> None:
     assert refit(timeline, untouched) is untouched  # nothing was validated: nothing to refit
 
 
-def test_a_fit_records_the_batch_size_its_log_got_and_the_refit_keeps_it() -> None:
+def test_a_fit_records_the_batch_size_its_log_got_and_the_refit_trains_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     timeline, _ = generate(SyntheticConfig(n_users=24, n_items=240, n_categories=6, days=20, seed=5))
     config = TrainConfig(epochs=2, min_epochs=1, progress=False, min_val_users=1)  # batch by size
     first = Trainer(ModelConfig(dim=8, sentence_model=False), config).fit(timeline)
     assert config.tokens_per_batch == 0
     assert first.train_config.tokens_per_batch == 1024  # a small log: the smallest batch
-    assert refit(timeline, first).train_config.tokens_per_batch == 1024
+    # a step threshold between the fit's events (before the tail) and all events: by size alone the
+    # refit would now take 2048, but it must train with the batch the tail chose its epochs with
+    fit_events, all_events = int(0.9 * len(timeline)), len(timeline)
+    monkeypatch.setattr(engine.training.config, "MIN_EPOCH_STEPS", (fit_events + all_events) / 2 / 2048)
+    assert TrainConfig().batch_tokens(all_events) == 2048
+    used: list[int] = []
+
+    def recording(lengths: np.ndarray, tokens: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+        used.append(tokens)
+        return length_batches(lengths, tokens, rng)
+
+    monkeypatch.setattr(engine.training.epoch, "length_batches", recording)
+    again = refit(timeline, first)
+    assert used
+    assert set(used) == {1024}
+    assert again.train_config.tokens_per_batch == 1024
