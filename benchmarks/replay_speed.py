@@ -44,7 +44,7 @@ from unittest import mock
 import numpy as np
 import torch
 
-import engine.training.trainer as trainer_module
+import engine.training.epoch as epoch_module
 from engine.cli.main import main as cli_main
 from engine.data.load import load_events
 from engine.data.synthetic import SyntheticConfig, generate
@@ -129,7 +129,7 @@ def cover_mask(timeline: Timeline) -> np.ndarray:
 def train(name: str, timeline: Timeline, path: Path, max_batches: int, threads: int) -> Trained:
     """One epoch of at most ``max_batches`` batches, then the checkpoint as ``GNNRecommender.fit`` builds
     it (without replaying every training user, which the checkpoint does not hold)."""
-    full = trainer_module.length_batches
+    full = epoch_module.length_batches
 
     def capped(*args: object, **kwargs: object) -> list[np.ndarray]:
         return full(*args, **kwargs)[:max_batches]  # type: ignore[arg-type]
@@ -140,7 +140,7 @@ def train(name: str, timeline: Timeline, path: Path, max_batches: int, threads: 
         checkpoint = Checkpoint.load(path)
         fit_s = float("nan")
     else:
-        with mock.patch.object(trainer_module, "length_batches", capped):
+        with mock.patch.object(epoch_module, "length_batches", capped):
             trained = Trainer(ModelConfig(), config).fit(timeline)
         item_index = {item: i for i, item in enumerate(trained.vocab.items)}
         checkpoint = build_checkpoint(timeline, trained, item_index)
