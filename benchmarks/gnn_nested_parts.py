@@ -8,9 +8,11 @@ part, less both popularity parts (``popularity``, ``category_pop``), and with th
 The weights are not refitted for the reduced mixes: the question is what each part contributes to the
 score ``train`` ships.
 
-``--config label=json`` trains a configuration other than the defaults (``train`` / ``model`` fields as
-in ``gnn_tail_sweep.py``), so a change to the state model is judged inside the training part before any
-tail or test reads it; ``--no-baselines`` skips the baselines (their lines for the seed are on record).
+``--pop-scales 0.25,0.5`` also reads the fitted mix with its popularity weight scaled (the trade-off
+between the next-item and the set readings, one model). ``--config label=json`` trains a configuration
+other than the defaults (``train`` / ``model`` fields as in ``gnn_tail_sweep.py``), so a change to the
+state model is judged inside the training part before any tail or test reads it; ``--no-baselines``
+skips the baselines (their lines for the seed are on record). Each line keeps the tail's report.
 
 Run: .venv/bin/python benchmarks/gnn_nested_parts.py --runs ml-100k:loo,ml-100k:stream,ml-100k:time
      [--seed 0] [--config 'bs1024={"train": {"tokens_per_batch": 1024}}'] [--no-baselines]
@@ -53,6 +55,9 @@ def main() -> None:
     parser.add_argument("--config", default="default={}", help="label=json: train / model fields changed")
     parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
     parser.add_argument("--jsonl", type=Path, help="append one line per run here")
+    parser.add_argument(
+        "--pop-scales", default="", help="also read the mix with its popularity weight times each of these"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     evaluation = EvalConfig(ks=(20,), replicates=200)
@@ -78,12 +83,16 @@ def main() -> None:
         line["val_ndcg"] = [round(r["val_ndcg"], 4) for r in history or [] if "val_ndcg" in r]
         fitted = rec.mix
         line["weights"] = {name: round(w, 4) for name, w in fitted.weights.items()}
+        line["tail"] = {name: round(v, 4) for name, v in rec.mix_report.items()}
         mixes = {
             "mix": fitted,
             "mix less popularity": without(fitted, "popularity"),
             "mix less popularity and category_pop": without(fitted, "popularity", "category_pop"),
             "cosine": ScoreMix(),
         }
+        for scale in (float(v) for v in args.pop_scales.split(",") if v):
+            scaled = {**fitted.weights, "popularity": scale * fitted.weight("popularity")}
+            mixes[f"mix popularity x{scale:g}"] = ScoreMix({k: w for k, w in scaled.items() if w > 0})
         for part, mix in mixes.items():
             rec.mix = mix
             line[part] = round(measure_fitted(rec, inner, evaluation).metrics[METRIC], 4)
