@@ -11,7 +11,7 @@ on a test split); its score mix is fitted on the tail of each training part, and
 Variants (``--ablation``): ``GNN`` (the default: state cosine + graph evidence, refit), ``GNN cosine
 only`` (the score mix limited to the state, as before the parts), ``GNN memory only`` / ``GNN graph
 only`` (no message passing / no recurrent memory, with the mix), ``GNN user-fold graphs`` (the encoder
-trained on leave-user-out graphs, ``TrainConfig.graph_folds=2``, instead of the prefix graph); ablations
+trained on leave-user-out graphs, ``TrainConfig.graph_folds=4``, instead of the prefix graph); ablations
 train with the first seed only.
 
 Run: .venv/bin/python benchmarks/gnn_quality.py [--runs ml-100k:loo,ml-100k:time,synthetic:time]
@@ -54,7 +54,7 @@ VARIANTS: dict[str, tuple[ModelConfig, dict[str, Any], dict[str, Any]]] = {
     "GNN cosine only": (ModelConfig(), {"score_parts": ("state",)}, {}),
     "GNN memory only": (ModelConfig(use_graph=False), {}, {}),
     "GNN graph only": (ModelConfig(use_memory=False), {}, {}),
-    "GNN user-fold graphs": (ModelConfig(), {}, {"graph_folds": 2}),
+    "GNN user-fold graphs": (ModelConfig(), {}, {"graph_folds": 4}),
 }
 
 
