@@ -104,7 +104,7 @@ def step_views() -> None:
     max_nodes = int(st.session_state.get(state.MAX_NODES, 60))
     payload = service.step_payload(trace, trace_key, step, max_nodes)
     step_bridge.show(payload)
-    graph_col, recs_col = st.columns([3, 2])
+    graph_col, recs_col = st.columns([1, 1])  # the list's score and next marker fit without scrolling
     with graph_col:
         st.iframe(graph_html.graph_page(), height=540)
         st.caption(
@@ -118,7 +118,7 @@ def step_views() -> None:
             change_label(status, prev, now)
             for status, prev, now in zip(listed["status"], listed["prev_rank"], listed["rank"], strict=True)
         ]
-        listed["next"] = listed["is_next"].map({True: "◎ next", False: ""})
+        listed["next"] = listed["is_next"].map({True: "◎", False: ""})
         st.subheader("Recommendations", divider="gray")
         nxt = row["next_item"]
         if pd.isna(row["hit"]):
@@ -130,16 +130,23 @@ def step_views() -> None:
         else:
             rank = "" if pd.isna(row["next_rank"]) else f" (rank {int(row['next_rank']):,} in the catalogue)"
             st.info(f"The next real event is not in the top 20{rank}.")
+        top_score = max(1.0, float(listed["score"].max())) if len(listed) else 1.0
         st.dataframe(
             listed[["rank", "change", "item_name", "category", "score", "next"]],
             hide_index=True,
             height=420,
             width="stretch",
             column_config={
-                "rank": st.column_config.NumberColumn("#", width="small"),
-                "item_name": st.column_config.TextColumn("item"),
+                "rank": st.column_config.NumberColumn("#", width=36),
+                "change": st.column_config.TextColumn("change", width=56),
+                "item_name": st.column_config.TextColumn("item", width=160),
+                "category": st.column_config.TextColumn("category", width=84),
+                # the cosine is in [-1, 1] and the graph evidence adds to it: the bar spans the list
                 "score": st.column_config.ProgressColumn(
-                    "score", min_value=-1.0, max_value=1.0, format="%.3f"
+                    "score", min_value=-1.0, max_value=top_score, format="%.3f", width=90
+                ),
+                "next": st.column_config.TextColumn(
+                    "◎", width=36, help="◎ marks the item of the next real event"
                 ),
             },
         )
