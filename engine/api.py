@@ -397,17 +397,49 @@ def projector_zip(model: ReplayModel) -> bytes:
     return build(model)
 
 
+# bump when a change to the training code alters what a default fit learns without changing a default
+# setting (settings are hashed by training_recipe already), so saved dashboard models are retrained
+RECIPE_REVISION = 1
+
+
+def training_recipe() -> str:
+    """A short hash of what ``train_model`` trains with by default (model, training and graph settings,
+    the demo's cut, ``RECIPE_REVISION``): a saved model made with other settings is not reused."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from engine.graph.config import GraphConfig
+    from engine.model.config import ModelConfig
+    from engine.training.config import TrainConfig
+
+    train = asdict(TrainConfig())
+    for machine_only in ("device", "progress", "threads"):  # where it runs, not what it learns
+        train.pop(machine_only, None)
+    recipe = {
+        "model": ModelConfig().to_dict(),
+        "train": train,
+        "graph": asdict(GraphConfig()),
+        "cut": DEMO_CUT_QUANTILE,
+        "revision": RECIPE_REVISION,
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
 def model_path(timeline: Timeline, data_path: Path | None = None) -> Path:
     """Where the model for ``timeline`` is kept: $INTEREST_REPLAY_MODEL when set (tests pass a tiny
-    checkpoint this way), beside the default data for the demo (``events.model.pt``), else under
-    ``models/<data fingerprint>.pt`` beside the default data."""
+    checkpoint this way), beside the default data for the demo (``events.model-<recipe>.pt``), else
+    under ``models/<data fingerprint>-<recipe>.pt`` beside the default data. The recipe
+    (:func:`training_recipe`) changes with the default settings, so a model saved by an older version
+    is not reused: the dashboard trains the current defaults once instead."""
     override = os.environ.get("INTEREST_REPLAY_MODEL")
     if override:
         return Path(override)
     default = data_path or default_data_path()
+    recipe = training_recipe()
     if timeline.source == str(default):
-        return default.with_name(f"{default.stem}.model.pt")
-    return default.parent / "models" / f"{timeline.fingerprint()}.pt"
+        return default.with_name(f"{default.stem}.model-{recipe}.pt")
+    return default.parent / "models" / f"{timeline.fingerprint()}-{recipe}.pt"
 
 
 # -- evaluation --------------------------------------------------------------------------------------

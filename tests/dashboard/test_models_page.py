@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine import api
+
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture
 def data(replay_events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The shared tiny data and its default model, copied so this test's registry starts empty."""
-    for name in ("events.parquet", "events.truth.json", "events.model.pt"):
+    for name in ("events.parquet", "events.truth.json", f"events.model-{api.training_recipe()}.pt"):
         shutil.copyfile(replay_events.with_name(name), tmp_path / name)
     monkeypatch.setenv("INTEREST_REPLAY_DATA", str(tmp_path / "events.parquet"))
     return tmp_path / "events.parquet"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ import torch
 from engine import api
 from engine.data.timeline import Timeline
 from engine.replay.model import ReplayModel
+from engine.training import config as training_config
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +54,32 @@ def test_model_path_can_be_set_by_the_environment(
     replay_data: Timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("INTEREST_REPLAY_MODEL", raising=False)
-    assert api.model_path(replay_data, tmp_path / "events.parquet").parent.name == "models"
+    path = api.model_path(replay_data, tmp_path / "events.parquet")
+    assert path.parent.name == "models"
+    assert path.name == f"{replay_data.fingerprint()}-{api.training_recipe()}.pt"
     monkeypatch.setenv("INTEREST_REPLAY_MODEL", str(tmp_path / "tiny.pt"))
     assert api.model_path(replay_data) == tmp_path / "tiny.pt"
+
+
+def test_a_model_saved_with_other_default_settings_is_not_reused(
+    replay_data: Timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The saved model's name carries the default training recipe: a change of a default setting (here the
+    training batch) or of the recipe revision names a new file, so the dashboard trains it again."""
+    monkeypatch.delenv("INTEREST_REPLAY_MODEL", raising=False)
+    before = api.model_path(replay_data, tmp_path / "events.parquet")
+    assert api.model_path(replay_data, tmp_path / "events.parquet") == before  # stable
+    recipe = api.training_recipe()
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            training_config, "TrainConfig", partial(training_config.TrainConfig, tokens_per_batch=4096)
+        )
+        assert api.training_recipe() != recipe
+    with monkeypatch.context() as patch:
+        patch.setattr(training_config, "TrainConfig", partial(training_config.TrainConfig, threads=7))
+        assert api.training_recipe() == recipe  # where it runs is not what it learns
+    monkeypatch.setattr(api, "RECIPE_REVISION", api.RECIPE_REVISION + 1)
+    assert api.model_path(replay_data, tmp_path / "events.parquet") != before
 
 
 def test_csv_neutralises_formulas() -> None:
