@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.replay_view import plain
+from engine import api
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -60,7 +61,7 @@ def test_a_broken_model_file_is_retrained_with_a_notice(
 ) -> None:
     copy = tmp_path / "events.parquet"
     shutil.copyfile(replay_events, copy)
-    (tmp_path / "events.model.pt").write_bytes(b"garbage, not a checkpoint")
+    (tmp_path / f"events.model-{api.training_recipe()}.pt").write_bytes(b"garbage, not a checkpoint")
     monkeypatch.setenv("INTEREST_REPLAY_DATA", str(copy))
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
