@@ -100,6 +100,7 @@ __all__ = [
     "timeline_table",
     "trace_zip",
     "train_model",
+    "training_recipe",
     "user_table",
     "whatif",
     "write_user_states",
