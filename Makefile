@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy engine dashboard
+	$(VENV)/bin/mypy engine dashboard benchmarks
 
 unit: $(STAMP) e2e-deps
 	$(PY) -m pytest -m "not slow"

@@ -196,7 +196,8 @@ def user_runs(
     positions = timeline.events.groupby(timeline.events["user_id"].astype(str), sort=False).indices
     seconds = timeline.seconds()
     config = ReplayConfig()
-    for n, (user, rows) in enumerate(positions.items()):
+    for n, (key, rows) in enumerate(positions.items()):
+        user = str(key)
         if users is not None and n >= users:
             break
         events = timeline.events.iloc[rows].reset_index(drop=True)  # as replay.user_events takes them
@@ -323,8 +324,8 @@ def report(tuned: Tuned, tuning: Sequence[UserRun], held: dict[str, list[UserRun
         "| --- | " + " | ".join("---" for _ in columns) + " |",
     ]
     for name, detector in tuned.detectors().items():
-        cells = [score(tuning, detector).text(), *(score(runs, detector).text() for runs in held.values())]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        readings = [score(tuning, detector).text(), *(score(runs, detector).text() for runs in held.values())]
+        lines.append(f"| {name} | " + " | ".join(readings) + " |")
     chosen = pelt(tuned.penalty, tuned.min_size)
     per = ", ".join(f"{seed}: {score(runs, chosen).f1:.2f}" for seed, runs in per_seed.items())
     lines += ["", f"F1 of the chosen Pelt settings per tuning seed: {per}."]

@@ -20,6 +20,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from engine.data.timeline import Timeline
 from engine.evaluation import EvalConfig, evaluate, make_split
 from engine.evaluation.protocols import DEFAULT_MAX_EVENTS
 from engine.evaluation.tuning import tune_baselines
+from engine.recommenders.base import Recommender
 from engine.recommenders.registry import BASELINES, create_model, resolve_models
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,7 +187,9 @@ def main() -> None:
             print(f"{key}: not evaluable: {err}")
             results[key] = {"dataset": run.dataset, "protocol": run.protocol, "not_evaluable": str(err)}
             continue
-        factories = {n: (lambda n=n: create_model(n, seed=args.seed, device=args.device)) for n in names}
+        factories: dict[str, Callable[[], Recommender]] = {
+            n: partial(create_model, n, seed=args.seed, device=args.device) for n in names
+        }
         config = EvalConfig(
             ks=(10, 20), replicates=args.bootstrap, seed=args.seed, sampled_negatives=run.sampled
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 import torch
 from gnn_quality import load
@@ -28,7 +29,7 @@ from engine.recommenders.registry import BASELINES, create_model
 from engine.recommenders.score_mix import MIX_PARTS
 from engine.training.config import TrainConfig
 
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "mix": {"refit": False},
     "mix-refit": {"refit": True},
     "cosine-refit": {"refit": True, "score_parts": ("state",)},
