@@ -87,6 +87,8 @@ class Checkpoint:
     # weights of the score's parts (engine.recommenders.score_mix), fitted on the validation tail;
     # empty = the plain state cosine
     score_mix: dict[str, float] = field(default_factory=dict)
+    # the mix of lists asked within a session (score_mix: after a break); None = score_mix (older files)
+    session_mix: dict[str, float] | None = None
 
     def save(self, path: str | Path) -> None:
         payload = {
@@ -120,6 +122,11 @@ class Checkpoint:
             "trend_bounds": _tensor_or_empty(self.trend_bounds),
             "trend_levels": _tensor_or_empty(self.trend_levels),
             "score_mix": {name: float(weight) for name, weight in self.score_mix.items()},
+            **(
+                {}
+                if self.session_mix is None
+                else {"session_mix": {name: float(weight) for name, weight in self.session_mix.items()}}
+            ),
         }
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
@@ -178,6 +185,11 @@ class Checkpoint:
             trend_bounds=_array_or_none(payload["trend_bounds"]),
             trend_levels=_array_or_none(payload["trend_levels"]),
             score_mix={str(k): float(v) for k, v in payload.get("score_mix", {}).items()},
+            session_mix=(
+                None
+                if payload.get("session_mix") is None
+                else {str(k): float(v) for k, v in payload["session_mix"].items()}
+            ),
         )
 
     def check_same_data(self, timeline: Timeline, path: str | Path | None = None) -> None:

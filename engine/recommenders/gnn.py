@@ -1,7 +1,8 @@
 """The GNN recommender: interest-graph item embeddings + per-user temporal memory, scored by a sum of
 named parts: the cosine of the user's state with each item, plus the graph evidence of the training
 events (directed transitions from the last item, co-occurrence with the recent items, recent popularity),
-mixed with weights fitted on the validation tail (:mod:`engine.recommenders.score_mix`).
+mixed with weights fitted on the validation tail (:mod:`engine.recommenders.score_mix`): one mix for a
+list asked within a session (minutes after the user's previous event), one for a list asked after a break.
 
 Item embeddings are computed once per fit (or per checkpoint and catalogue); a user's state comes from
 replaying that user's events through the memory from a fresh start, so one new event costs one memory
@@ -33,7 +34,7 @@ from engine.recommenders.evidence import GraphEvidence
 from engine.recommenders.gnn_checkpoint import build_checkpoint
 from engine.recommenders.gnn_stream import gnn_stream_scorer
 from engine.recommenders.popularity import recent_popularity, window_seconds
-from engine.recommenders.score_mix import MIX_PARTS, ScoreMix
+from engine.recommenders.score_mix import MIX_PARTS, ScoreMix, SessionMixes, in_session
 from engine.recommenders.stream import EventLog, StreamQueries
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
@@ -53,11 +54,12 @@ class GNNRecommender(Recommender):
     of the training parts: ml-100k loo +2%, time +15%, synthetic time +1% NDCG@20), embeds the
     catalogue once and replays every training user; ``score(users)`` is the weighted sum of
     the cosine of each user's state with every item embedding and the graph evidence read from the
-    user's history (cold users: recent popularity). ``score_parts`` limits the parts the mix may use
-    (``("state",)``: the plain cosine, for ablations). ``observe(events)`` re-targets a trained model to
-    other events (the ``recommend``
-    command): the catalogue grows by their new items (embedded from text and category), and their users
-    are replayed with fresh memories.
+    user's history (cold users: recent popularity), asked at the latest observed event: a user active
+    within the last ``SESSION_GAP_S`` gets the session mix, every other user the returning mix.
+    ``score_parts`` limits the parts the mix may use (``("state",)``: the plain cosine, for ablations).
+    ``observe(events)`` re-targets a trained model to other events (the ``recommend`` command): the
+    catalogue grows by their new items (embedded from text and category), and their users are replayed
+    with fresh memories.
     """
 
     name = "GNN"
@@ -85,7 +87,7 @@ class GNNRecommender(Recommender):
         self.graph_config = graph_config
         self.score_parts = score_parts
         self.refit = refit  # train again on every event for the epochs the tail chose (engine.training.refit)
-        self.mix = ScoreMix()  # the checkpoint's weights, read by observe
+        self.mix = SessionMixes()  # the checkpoint's weights, read by observe
         self.mix_report: dict[str, float] = {}  # the validation tail's NDCG with and without the mix
         self.evidence: GraphEvidence | None = None  # over the catalogue, when the mix reads any
         self.on_progress: Callable[[TrainProgress], None] | None = None  # per batch / epoch while fitting
@@ -107,10 +109,12 @@ class GNNRecommender(Recommender):
         trained = Trainer(self.model_config, self.train_config, self.graph_config, self.on_progress).fit(
             train, resume_path
         )
-        mix, self.mix_report = fit_score_mix(train, trained, self.score_parts)
+        mixes, self.mix_report = fit_score_mix(train, trained, self.score_parts)
         if self.refit:
             trained = refit(train, trained, self.graph_config, self.on_progress)
-        self.checkpoint = build_checkpoint(train, trained, self.item_index, mix.to_state())
+        self.checkpoint = build_checkpoint(
+            train, trained, self.item_index, mixes.returning.to_state(), mixes.session.to_state()
+        )
         self.observe(train)
         return self
 
@@ -143,6 +147,9 @@ class GNNRecommender(Recommender):
             for row, user in enumerate(sequences.users)
         }
         self.users = {str(user): row for row, user in enumerate(sequences.users)}
+        # [n_users] each user's latest event, and the moment score() asks at: the latest observed event
+        self.last_seen = sequences.seconds[np.maximum(sequences.offsets[1:] - 1, 0)].astype(np.float64)
+        self.now = float(sequences.seconds.max()) if len(sequences.seconds) else 0.0
         self.states, self.memory = replay_users(ckpt.model, self.item_embeddings, sequences, ckpt.time_origin)
         self.score_embeddings = self._at_trend(sequences)
         self._user_trend(sequences)
@@ -150,7 +157,9 @@ class GNNRecommender(Recommender):
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
         self.popularity_window_s = window_seconds(events)  # the evidence's recent window, read by stream
-        self.mix = ScoreMix.from_state(ckpt.score_mix)
+        returning = ScoreMix.from_state(ckpt.score_mix)
+        session = returning if ckpt.session_mix is None else ScoreMix.from_state(ckpt.session_mix)
+        self.mix = SessionMixes(returning, session)
         self.evidence = None
         if self.mix.uses_evidence:
             positions = np.array([self.item_index[item] for item in ckpt.vocab.items], dtype=np.int64)
@@ -186,15 +195,18 @@ class GNNRecommender(Recommender):
                     levels = self.trend_levels[self.user_snapshot[part]]  # [b, n_items]
                     scores = model.cosine(self.states[part], self.item_embeddings, levels)
             out_rows = known_rows[start : start + TREND_CHUNK]
-            out[out_rows] = self._mixed(scores.cpu(), [users[r] for r in out_rows]).numpy()
+            session = in_session(self.now - self.last_seen[part.cpu().numpy()])  # [b]
+            out[out_rows] = self._mixed(scores.cpu(), [users[r] for r in out_rows], session).numpy()
         return out
 
-    def _mixed(self, cosine: torch.Tensor, users: Sequence[str]) -> torch.Tensor:
-        """The mix of the cosine [b, n] with the evidence parts of these users' histories."""
-        if self.evidence is None:
-            return self.mix.weight("state") * cosine if self.mix.weight("state") != 1.0 else cosine
-        parts = self.evidence.parts([self.history.get(str(user), _NO_HISTORY) for user in users])
-        return self.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()})
+    def _mixed(self, cosine: torch.Tensor, users: Sequence[str], session: np.ndarray) -> torch.Tensor:
+        """The mix of the cosine [b, n] with the evidence parts of these users' histories, each row by
+        its moment's mix (``session`` [b] bool: in-session rows)."""
+        parts = {}
+        if self.evidence is not None:
+            found = self.evidence.parts([self.history.get(str(user), _NO_HISTORY) for user in users])
+            parts = {name: torch.from_numpy(value) for name, value in found.items()}
+        return self.mix.combine(cosine, parts, session)
 
     def stream_scorer(self, log: EventLog, queries: StreamQueries) -> Callable[[slice], np.ndarray]:
         """The memory stepped over each query's earlier events, weights frozen (:mod:`.gnn_stream`)."""

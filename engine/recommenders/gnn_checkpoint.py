@@ -49,6 +49,7 @@ def build_checkpoint(
     trained: TrainedModel,
     item_index: dict[str, int],
     score_mix: dict[str, float] | None = None,
+    session_mix: dict[str, float] | None = None,
 ) -> Checkpoint:
     model = trained.model
     with torch.no_grad():
@@ -83,4 +84,5 @@ def build_checkpoint(
         trend_bounds=None if trend is None else trend.boundaries,
         trend_levels=None if trend is None else trend.levels,
         score_mix=dict(score_mix or {}),
+        session_mix=None if session_mix is None else dict(session_mix),
     )

@@ -8,11 +8,12 @@ test events alike), and the items are read at the trend as of the query's own ti
           \lambda_i(q) = \log\big(1 + \textstyle\sum_{e \in \log[:p],\ i_e = i} 2^{-(t_q - t_e)/h}\big)
 
 (no trend term when the model has none), mixed with the graph evidence of the query's earlier events as
-the checkpoint's score mix says (:mod:`engine.recommenders.score_mix`). Every user's states come from
-one batched pass of the memory over their events up to their last query (``UserMemory.forward`` keeps
-the state after every position, as replay's trace does), not one pass per query: O(events) memory work
-for the whole stream. A query whose user has no catalogue event before it gets the model's cold-start
-scores.
+the checkpoint's score mix says (:mod:`engine.recommenders.score_mix`): the session mix when the query
+comes within ``SESSION_GAP_S`` of the user's previous event, the returning mix otherwise. Every user's
+states come from one batched pass of the memory over their events up to their last query
+(``UserMemory.forward`` keeps the state after every position, as replay's trace does), not one pass per
+query: O(events) memory work for the whole stream. A query whose user has no catalogue event before it
+gets the model's cold-start scores.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import torch
 
 from engine.model.sequences import UserSequences, length_batches
 from engine.recommenders.popularity import popularity_scores
+from engine.recommenders.score_mix import in_session
 from engine.recommenders.stream import (
     EventLog,
     StreamQueries,
@@ -42,8 +44,9 @@ if TYPE_CHECKING:
 @torch.no_grad()
 def query_states(
     rec: GNNRecommender, log: EventLog, queries: StreamQueries
-) -> tuple[torch.Tensor, np.ndarray]:
-    """States [Q, d] after each query's last earlier catalogue event, and which queries have one [Q]."""
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """States [Q, d] after each query's last earlier catalogue event, which queries have one [Q], and
+    the seconds from that event to the query [Q] (inf without one)."""
     ckpt = rec._require()
     net, z = ckpt.model, rec.item_embeddings
     before = positions_before(log, queries)  # per query: its user's earlier catalogue events
@@ -84,23 +87,27 @@ def query_states(
         out[torch.from_numpy(np.flatnonzero(warm)).to(z.device)] = states[
             torch.from_numpy(row_of_position[last_position[warm]]).to(z.device)
         ]
-    return out, warm
+    gap_s = np.full(len(queries), np.inf)
+    gap_s[warm] = queries.seconds[warm] - log.seconds[last_position[warm]]
+    return out, warm, gap_s
 
 
 def mixed_scores(
-    rec: GNNRecommender, log: EventLog, part: StreamQueries, cosine: torch.Tensor
+    rec: GNNRecommender, log: EventLog, part: StreamQueries, cosine: torch.Tensor, gap_s: np.ndarray
 ) -> torch.Tensor:
     """The checkpoint's score mix [b, n_items] of the cosine with the evidence of each query's earlier
-    events; the recent popularity that the popularity and category parts read is as of the query (its
-    window ending at the query's time), as the stream RecentPop does."""
+    events, each query by its moment's mix (``gap_s`` [b]: seconds since the user's previous event);
+    the recent popularity that the popularity and category parts read is as of the query (its window
+    ending at the query's time), as the stream RecentPop does."""
+    session = in_session(gap_s)
     if rec.evidence is None:
-        return rec.mix.weight("state") * cosine
+        return rec.mix.combine(cosine, {}, session)
     popularity = None
     if rec.mix.weight("popularity") > 0 or rec.mix.weight("category_pop") > 0:
         recent = counts_before(log, part, rec.n_items, window_s=rec.popularity_window_s)  # [b, n_items]
         popularity = popularity_scores(recent, counts_before(log, part, rec.n_items))
     parts = rec.evidence.parts(histories_before(log, part), popularity)
-    return rec.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()})
+    return rec.mix.combine(cosine, {name: torch.from_numpy(value) for name, value in parts.items()}, session)
 
 
 def gnn_stream_scorer(
@@ -109,7 +116,7 @@ def gnn_stream_scorer(
     """``GNNRecommender.stream_scorer`` (see the module docstring): states first, scores per chunk."""
     ckpt = rec._require()
     net, z = ckpt.model, rec.item_embeddings
-    states, warm = query_states(rec, log, queries)
+    states, warm, gap_s = query_states(rec, log, queries)
 
     @torch.no_grad()
     def scores_of(rows: slice) -> np.ndarray:
@@ -119,7 +126,7 @@ def gnn_stream_scorer(
             decayed = decayed_counts_before(log, part, rec.n_items, ckpt.trend_half_life_s)  # [b, n_items]
             levels = torch.from_numpy(np.log1p(decayed).astype(np.float32)).to(z.device)
         cosine = net.cosine(states[rows], z, levels).float().cpu()  # [b, n_items]
-        scores = mixed_scores(rec, log, part, cosine).numpy()
+        scores = mixed_scores(rec, log, part, cosine, gap_s[rows]).numpy()
         scores[~warm[rows]] = rec.cold_scores
         return scores
 

@@ -15,6 +15,12 @@ ratio to the best single part that stands in for a simple baseline on that kind
 (:func:`mix_objective`). Parts are searched on a common scale (each divided by its mean per-query
 standard deviation) and the weights stored in raw units, so ``combine`` needs no statistics. A mix
 with only ``state`` is today's plain cosine.
+
+A fitted model keeps two mixes, picked by the moment a list is asked (:class:`SessionMixes`): within
+``SESSION_GAP_S`` of the user's previous event (the next step of a session: a replay step, a ``stream``
+event) the next item is what counts; after a break (``recommend``, a ``time`` or ``loo`` test) the
+items of the coming days, where recent popularity weighs more. Each mix is fitted on the tail's queries
+of its own moment.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ MIX_PARTS: tuple[str, ...] = ("state", *EVIDENCE_PARTS)
 # the parts that stand in for the simple baselines (SeqMarkov, ItemKNN, RecentPop): the mix is judged
 # against the best of these alone, not against parts no baseline has (``category_pop``)
 REFERENCE_PARTS: tuple[str, ...] = ("transition", "cooccurrence", "popularity")
+# the usual session timeout (30 minutes without an event ends a session): a query asked sooner after the
+# user's previous event is in-session
+SESSION_GAP_S = 30 * 60.0
 GRID = tuple(float(v) for v in 10.0 ** np.linspace(-2.0, 1.0, 13))  # evidence weights, the state at 1
 SWEEPS = 3  # coordinate sweeps: the search settles after two on every tail tried
 
@@ -75,6 +84,38 @@ class ScoreMix:
     def from_state(cls, state: Mapping[str, float] | None) -> ScoreMix:
         """From a checkpoint; an empty or missing entry is the plain cosine."""
         return cls({str(k): float(v) for k, v in state.items()}) if state else cls()
+
+
+def in_session(gap_s: np.ndarray) -> np.ndarray:
+    """Which queries are in-session: ``gap_s`` [Q] seconds since the user's previous event -> [Q] bool."""
+    return np.asarray(gap_s, dtype=np.float64) < SESSION_GAP_S
+
+
+@dataclass(frozen=True)
+class SessionMixes:
+    """The two mixes of a fitted model: ``session`` for queries within ``SESSION_GAP_S`` of the user's
+    previous event, ``returning`` for queries after a break (see the module docstring)."""
+
+    returning: ScoreMix = field(default_factory=ScoreMix)
+    session: ScoreMix = field(default_factory=ScoreMix)
+
+    @property
+    def uses_evidence(self) -> bool:
+        return self.returning.uses_evidence or self.session.uses_evidence
+
+    def weight(self, part: str) -> float:
+        """The larger of the two mixes' weights of ``part`` (> 0: some query reads it)."""
+        return max(self.returning.weight(part), self.session.weight(part))
+
+    def combine(self, state: Tensor, parts: Mapping[str, Tensor], session_rows: np.ndarray) -> Tensor:
+        """The score [B, n]: each row by its own mix, ``session_rows`` [B] bool the in-session ones."""
+        rows = torch.from_numpy(np.asarray(session_rows, dtype=bool)).to(state.device)
+        if not bool(rows.any()):
+            return self.returning.combine(state, parts)
+        if bool(rows.all()):
+            return self.session.combine(state, parts)
+        session = self.session.combine(state, parts)
+        return torch.where(rows[:, None], session, self.returning.combine(state, parts))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The lists made at each step of a replay, and where the next real event ranks in them.
 
 The score at step t is the model's mix (:mod:`engine.recommenders.score_mix`): the weighted state cosine
-plus the weighted graph evidence read from the prefix of known items up to t (never a later event).
+plus the weighted graph evidence read from the prefix of known items up to t (never a later event). A
+step's list is asked right after its event, so it takes the model's session mix.
 At step t (after event t, before event t+1) a list may hold neither an item the user touched up to t nor
 an item first seen after t: the catalogue as of t. Ranking, exclusion and ties go through
 :mod:`engine.ranking`, the one path every list of the product takes.

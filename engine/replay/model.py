@@ -49,7 +49,8 @@ class ReplayModel:
     edge_alpha: np.ndarray  # [E] (checkpoint order)
     baselines: dict[str, Recommender]
     trained_until: float
-    mix: ScoreMix = field(default_factory=ScoreMix)  # the score's part weights
+    # the score's part weights: the checkpoint's session mix (a replay step asks right after its event)
+    mix: ScoreMix = field(default_factory=ScoreMix)
     evidence: GraphEvidence | None = None  # the graph evidence parts read, when the mix uses any
 
     @property
@@ -94,7 +95,9 @@ def from_checkpoint(checkpoint: Checkpoint, path: str = "<memory>", seed: int = 
     in_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(edge_index[1], minlength=n_nodes)[:n_nodes], out=in_ptr[1:])
     catalogue = tuple(checkpoint.vocab.items)
-    mix = ScoreMix.from_state(checkpoint.score_mix)
+    # a step's list is asked right after its event: the in-session mix (older files have only one mix)
+    session = checkpoint.score_mix if checkpoint.session_mix is None else checkpoint.session_mix
+    mix = ScoreMix.from_state(session)
     first_seen = checkpoint.item_first_seen
     if first_seen is None or len(first_seen) != n_items:
         first_seen = np.full(n_items, -np.inf)

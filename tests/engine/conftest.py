@@ -37,6 +37,7 @@ def replay_checkpoint(replay_data: Timeline, tmp_path_factory: pytest.TempPathFa
     rec = GNNRecommender(ModelConfig(dim=16, trend=True), config).fit(train)
     assert rec.checkpoint is not None
     rec.checkpoint.score_mix = dict(FIXTURE_MIX)
+    rec.checkpoint.session_mix = dict(FIXTURE_MIX)  # both moments: what replay reads, and recommend
     path = tmp_path_factory.mktemp("replay") / "model.pt"
     rec.save(path)
     yield path

@@ -42,9 +42,25 @@ def test_file_holds_only_plain_containers(trained: tuple[GNNRecommender, Path]) 
     assert payload["format"] == "interest-replay-model/2"
     assert payload["items"][:2] == ["i000", "i001"]
     assert payload["model_config"] == ModelConfig(dim=16).to_dict()
-    mix = payload["score_mix"]  # the score's part weights, fitted on the validation tail: plain numbers
-    assert mix
-    assert all(isinstance(k, str) and isinstance(v, float) for k, v in mix.items())
+    # the score's part weights after a break and within a session, fitted on the validation tail
+    for key in ("score_mix", "session_mix"):
+        mix = payload[key]
+        assert mix
+        assert all(isinstance(k, str) and isinstance(v, float) for k, v in mix.items())
+
+
+def test_a_file_without_a_session_mix_loads_with_none(
+    trained: tuple[GNNRecommender, Path], tmp_path: Path
+) -> None:
+    """Files written before the two moments hold one mix: the session mix loads as None (= that mix)."""
+    _, path = trained
+    payload = torch.load(path, weights_only=True)
+    del payload["session_mix"]
+    older = tmp_path / "older.pt"
+    torch.save(payload, older)
+    loaded = Checkpoint.load(older)
+    assert loaded.session_mix is None
+    assert loaded.score_mix == Checkpoint.load(path).score_mix
 
 
 def test_replay_facts_round_trip(trained: tuple[GNNRecommender, Path]) -> None:

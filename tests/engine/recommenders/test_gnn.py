@@ -16,6 +16,7 @@ from engine.recommenders.gnn import GNNRecommender
 from engine.recommenders.itemknn import ItemKNN
 from engine.recommenders.markov import SeqMarkov
 from engine.recommenders.popularity import recent_popularity
+from engine.recommenders.score_mix import SESSION_GAP_S
 from engine.recommenders.snapshot import restore
 from engine.training.config import TrainConfig
 from engine.training.planted import PlantedConfig, next_item, planted_frame, planted_timeline
@@ -148,3 +149,31 @@ def test_scores_are_the_mix_of_the_cosine_and_the_graph_evidence(fitted: GNNReco
         np.testing.assert_allclose(mixed.score([user])[0], expected, atol=1e-5)
     popularity = recent_popularity(planted_timeline(), mixed.item_index)
     np.testing.assert_allclose(mixed.score(["ghost"])[0], popularity)  # cold users: recent popularity
+
+
+def test_a_user_active_within_the_session_gap_gets_the_session_mix(fitted: GNNRecommender) -> None:
+    """``score`` asks at the latest observed event: a user whose last event is less than
+    ``SESSION_GAP_S`` before it scores with the session mix, every other user with the returning mix;
+    a checkpoint without a session mix (an older file) scores everyone with its one mix."""
+    assert fitted.checkpoint is not None
+    timeline = planted_timeline()
+    last = pd.Series(timeline.seconds()).groupby(timeline.events["user_id"].to_numpy()).max()
+    in_session = last.index[timeline.seconds().max() - last < SESSION_GAP_S].astype(str).tolist()
+    away = last.index[timeline.seconds().max() - last >= SESSION_GAP_S].astype(str).tolist()[:5]
+    assert in_session
+    assert away
+    plain, markov = {"state": 1.0}, {"state": 1.0, "transition": 2.0}
+
+    def scores(returning: dict[str, float], session: dict[str, float] | None) -> np.ndarray:
+        rec = GNNRecommender()
+        assert fitted.checkpoint is not None
+        rec.checkpoint = dataclasses.replace(fitted.checkpoint, score_mix=returning, session_mix=session)
+        return rec.observe(timeline).score([*in_session, *away])
+
+    cosine, transition = scores(plain, plain), scores(markov, markov)
+    assert not np.allclose(cosine, transition)
+    both = scores(plain, markov)
+    n = len(in_session)
+    np.testing.assert_allclose(both[:n], transition[:n], atol=1e-6)
+    np.testing.assert_allclose(both[n:], cosine[n:], atol=1e-6)
+    np.testing.assert_allclose(scores(markov, None), transition, atol=1e-6)

@@ -16,7 +16,7 @@ from engine.recommenders.evidence import GraphEvidence
 from engine.recommenders.gnn import GNNRecommender
 from engine.recommenders.gnn_stream import query_states
 from engine.recommenders.markov import SeqMarkov
-from engine.recommenders.score_mix import ScoreMix
+from engine.recommenders.score_mix import SESSION_GAP_S, ScoreMix, SessionMixes
 from engine.recommenders.stream import EventLog, StreamQueries, histories_before
 
 CUT = 0.8  # the shared checkpoint trained on events up to this quantile
@@ -33,13 +33,15 @@ def scores_with(
     fitted: GNNRecommender,
     log: EventLog,
     queries: StreamQueries,
-    mix: ScoreMix,
+    mix: ScoreMix | SessionMixes,
     evidence: GraphEvidence | None,
 ) -> np.ndarray:
-    """Every query's stream scores [Q, n] with ``mix`` and ``evidence`` in place of the checkpoint's."""
+    """Every query's stream scores [Q, n] with ``mix`` (both moments, when one) and ``evidence`` in place
+    of the checkpoint's."""
     saved = fitted.mix, fitted.evidence
     try:
-        fitted.mix, fitted.evidence = mix, evidence
+        fitted.mix = mix if isinstance(mix, SessionMixes) else SessionMixes(mix, mix)
+        fitted.evidence = evidence
         return fitted.stream_scorer(log, queries)(slice(0, len(queries)))
     finally:
         fitted.mix, fitted.evidence = saved
@@ -51,7 +53,7 @@ def test_query_state_is_the_replay_of_every_earlier_event(
     split = stream_split(replay_data, quantile=CUT, max_events=None)
     assert split.stream is not None
     log, queries = split.stream.log, split.stream.queries
-    states, warm = query_states(fitted, log, queries)
+    states, warm, gap_s = query_states(fitted, log, queries)
     assert warm.all()
     for row in np.linspace(0, len(queries) - 1, 5).round().astype(int):
         position, user = int(queries.position[row]), log.user_ids[queries.user[row]]
@@ -59,6 +61,29 @@ def test_query_state_is_the_replay_of_every_earlier_event(
         replayed = fitted.replay(replay_data.subset(mine))[str(user)]  # a fresh memory over the prefix
         np.testing.assert_allclose(states[row].numpy(), replayed, rtol=1e-4, atol=1e-5)
         assert (log.seconds[:position] <= queries.seconds[row]).all()
+        # the gap runs from the user's latest earlier event to the query
+        assert gap_s[row] == queries.seconds[row] - replay_data.seconds()[mine].max()
+
+
+def test_a_stream_query_takes_the_mix_of_its_moment(fitted: GNNRecommender, replay_data: Timeline) -> None:
+    """In-session queries (their user's previous event under ``SESSION_GAP_S`` before) score with the
+    session mix, the others with the returning mix."""
+    split = stream_split(replay_data, quantile=CUT, max_events=300, seed=4)
+    assert split.stream is not None
+    log, queries = split.stream.log, split.stream.queries
+    _, _, gap_s = query_states(fitted, log, queries)
+    session = gap_s < SESSION_GAP_S
+    assert session.any()
+    assert (~session).any()
+    evidence = GraphEvidence.fit(split.train, fitted.item_index)
+    cosine = ScoreMix({"state": 1.0})
+    markov = ScoreMix({"state": 1.0, "transition": 0.5})
+    plain = scores_with(fitted, log, queries, cosine, evidence)
+    both = scores_with(fitted, log, queries, markov, evidence)
+    assert not np.allclose(plain, both)
+    mixed = scores_with(fitted, log, queries, SessionMixes(returning=cosine, session=markov), evidence)
+    np.testing.assert_allclose(mixed[session], both[session], atol=1e-6)
+    np.testing.assert_allclose(mixed[~session], plain[~session], atol=1e-6)
 
 
 def test_gnn_stream_scores_pass_the_look_ahead_audit(fitted: GNNRecommender, replay_data: Timeline) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from engine.model.memory import event_type_codes
 from engine.recommenders.evidence import CATEGORY_WINDOW
 from engine.replay.config import ReplayConfig
 from engine.replay.lists import mixed_scores, trend_levels
-from engine.replay.model import ReplayModel
+from engine.replay.model import ReplayModel, from_checkpoint
 from engine.replay.replay import replay, user_events
 from engine.replay.trace import TABLES, Trace
 
@@ -111,6 +113,16 @@ def test_lists_equal_scoring_each_step_alone(
         gaps = np.abs(np.diff(scores[order]))
         if (gaps > 1e-5).all():  # no near-ties: the same items in the same order
             assert listed["item_id"].tolist() == [replay_model.catalogue[i] for i in order]
+
+
+def test_a_replay_step_scores_with_the_session_mix(replay_model: ReplayModel) -> None:
+    """A step's list is asked right after its event: the checkpoint's session mix, or its one mix when
+    it has no session mix (an older file)."""
+    session = {"state": 1.0, "transition": 0.7}
+    both = dataclasses.replace(replay_model.checkpoint, score_mix={"state": 1.0}, session_mix=session)
+    assert from_checkpoint(both).mix.weights == session
+    older = dataclasses.replace(replay_model.checkpoint, score_mix=session, session_mix=None)
+    assert from_checkpoint(older).mix.weights == session
 
 
 def test_lists_never_hold_touched_or_future_items(trace: Trace, replay_model: ReplayModel) -> None:

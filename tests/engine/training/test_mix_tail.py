@@ -12,10 +12,18 @@ from engine.data.validate import normalize
 from engine.model.config import ModelConfig
 from engine.model.sequences import UserSequences
 from engine.recommenders.evidence import EVIDENCE_PARTS
+from engine.recommenders.score_mix import MIX_PARTS, SESSION_GAP_S, MixQueries, SessionMixes
 from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.graph import graph_inputs_from_events
-from engine.training.mix_tail import fit_score_mix, tail_cut, validation_queries
+from engine.training.mix_tail import (
+    MIN_SIDE_QUERIES,
+    TailQueries,
+    fit_mixes,
+    fit_score_mix,
+    tail_cut,
+    validation_queries,
+)
 from engine.training.trainer import TrainedModel, Trainer
 
 DAY = 86_400
@@ -98,9 +106,93 @@ def test_a_next_query_state_is_the_replay_of_its_history_alone(trained: TrainedM
     np.testing.assert_allclose(tail.states[q].numpy(), state[0].numpy(), atol=1e-5)
 
 
-def test_the_mix_is_fitted_and_reported(trained: TrainedModel) -> None:
-    mix, report = fit_score_mix(walks(), trained)
-    assert mix.weight("state") in (0.0, 1.0)  # the state keeps weight 1 when it is used
+def test_each_query_knows_how_long_after_its_users_previous_event_it_is_asked(trained: TrainedModel) -> None:
+    timeline = walks()
+    found = validation_queries(timeline, trained)
+    assert found is not None
+    _, tail = found
+    cut = tail_cut(timeline.seconds(), trained.train_config.val_share)
+    assert cut is not None
+    walked = [u * 600 + 3 * 60 for u in range(30)]  # each walker's last walk event (i3), from the start
+    # a next query is a walker's i5, 20 days on, asked at its own time: the gap runs from the walker's i3
+    next_gaps = {20 * DAY + u * 60 - walked[u] for u in range(10)}
+    assert set(np.round(tail.gap_s[tail.kind == "next"]).astype(int)) == next_gaps
+    # a set query is asked at the cut: the gap runs from the walker's i3 to the cut
+    set_gaps = tail.gap_s[tail.kind == "set"]
+    assert len(set_gaps)
+    assert set(np.round(set_gaps).astype(int)) <= {round(cut - 1_700_000_000 - t) for t in walked}
+
+
+def test_the_mixes_are_fitted_and_reported(trained: TrainedModel) -> None:
+    mixes, report = fit_score_mix(walks(), trained)
+    assert isinstance(mixes, SessionMixes)
+    assert mixes.returning.weight("state") in (0.0, 1.0)  # the state keeps weight 1 when it is used
     assert report["tail_queries"] >= 10
     assert report["tail_objective"] > 0
-    assert fit_score_mix(walks(), trained, parts=("state",)) == (mix.__class__(), {})
+    # every tail query comes days after its user's previous event: no session mix of its own
+    assert report["tail_session_queries"] == 0
+    assert mixes.session == mixes.returning
+    assert fit_score_mix(walks(), trained, parts=("state",)) == (SessionMixes(), {})
+
+
+def _queries(state_finds: bool, n: int, gap_s: float) -> tuple[MixQueries, TailQueries]:
+    """``n`` next-item queries over 50 items whose target is item 0: found by the state (the popular
+    item is 1) when ``state_finds``, else by popularity (the state points at item 1), ``gap_s`` after
+    the user's previous event."""
+    features = torch.zeros(n, len(MIX_PARTS), 50)
+    state, popularity = MIX_PARTS.index("state"), MIX_PARTS.index("popularity")
+    features[:, state] = torch.linspace(0, 0.5, 50)  # a gentle slope over the catalogue
+    features[:, popularity] = torch.linspace(0, 0.5, 50).flip(0)
+    found, other = (state, popularity) if state_finds else (popularity, state)
+    features[:, found, 0] = 1.0
+    features[:, other, 1] = 1.0
+    targets = torch.zeros(n, 50, dtype=torch.bool)
+    targets[:, 0] = True
+    queries = MixQueries(
+        features, torch.zeros(n, 50, dtype=torch.bool), targets, torch.zeros(n, dtype=torch.long)
+    )
+    tail = TailQueries(
+        torch.zeros(n, 4), [np.empty(0, np.int64)] * n, [np.array([0])] * n,
+        np.array(["next"] * n, dtype=object), np.full(n, gap_s),
+    )  # fmt: skip
+    return queries, tail
+
+
+def _joined(
+    a: tuple[MixQueries, TailQueries], b: tuple[MixQueries, TailQueries]
+) -> tuple[MixQueries, TailQueries]:
+    (qa, ta), (qb, tb) = a, b
+    queries = MixQueries(
+        torch.cat([qa.features, qb.features]), torch.cat([qa.excluded, qb.excluded]),
+        torch.cat([qa.targets, qb.targets]), torch.cat([qa.group, qb.group]),
+    )  # fmt: skip
+    tail = TailQueries(
+        torch.cat([ta.states, tb.states]), ta.histories + tb.histories, ta.targets + tb.targets,
+        np.r_[ta.kind, tb.kind], np.r_[ta.gap_s, tb.gap_s],
+    )  # fmt: skip
+    return queries, tail
+
+
+def test_the_session_mix_is_fitted_on_the_in_session_queries() -> None:
+    """In-session the state finds the next item, after a break popularity does: the session mix reads
+    what wins in-session; the returning mix is fitted on every query, so it cannot ignore either side."""
+    n = MIN_SIDE_QUERIES
+    queries, tail = _joined(_queries(True, n, 60.0), _queries(False, n, 3 * DAY))
+    mixes, report = fit_mixes(queries, tail, k=1)
+    assert mixes.session.weight("popularity") == 0.0
+    assert report["tail_session_next_ndcg_mix"] == 1.0
+    assert report["tail_session_queries"] == n
+    assert report["tail_next_queries"] == 2 * n  # the returning mix's reading: every query
+    assert mixes.returning.weight("popularity") > 0.0
+    # every query alike: the returning mix is the one mix fitted on all of them
+    alone, _ = fit_mixes(*_joined(_queries(False, n, 3 * DAY), _queries(False, n, 3 * DAY)), k=1)
+    assert alone.returning.weight("popularity") > 1.0  # above the state: its top item is the target
+    # just under and just over the session gap
+    queries, tail = _joined(_queries(True, n, SESSION_GAP_S - 1), _queries(False, n, SESSION_GAP_S))
+    again, _ = fit_mixes(queries, tail, k=1)
+    assert again == mixes
+    # too few in-session queries: the session mix is the returning one
+    few, tail = _joined(_queries(True, MIN_SIDE_QUERIES - 1, 60.0), _queries(False, n, 3 * DAY))
+    fallback, report = fit_mixes(few, tail, k=1)
+    assert "tail_session_objective" not in report
+    assert fallback.session == fallback.returning
