@@ -117,7 +117,8 @@ def main() -> None:
                     "val_ndcg": history,
                     "best": max(history) if history else None,
                     "inner_test_ndcg": nested,
-                    "mix": mix.weights,
+                    "mix": mix.returning.weights,
+                    "session_mix": mix.session.weights,
                     "tail": {k: round(v, 4) for k, v in report.items()},
                 }
                 emit(line, args.jsonl)
