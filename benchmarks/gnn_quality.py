@@ -138,6 +138,7 @@ def main() -> None:
                 entry["seed"] = seed
                 entry["delta_vs_best"] = comparison.deltas[name][METRIC] if comparison else None
                 entry["score_mix"] = model.checkpoint.score_mix if model.checkpoint else {}
+                entry["session_mix"] = model.checkpoint.session_mix if model.checkpoint else None
                 entry["tail"] = model.mix_report
                 entry["epochs"] = len(model.checkpoint.history or []) if model.checkpoint else 0
                 entry["ratio_to_best_baseline"] = result.metrics[METRIC] / best if best > 0 else float("nan")
