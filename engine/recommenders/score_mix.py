@@ -19,8 +19,8 @@ with only ``state`` is today's plain cosine.
 A fitted model keeps two mixes, picked by the moment a list is asked (:class:`SessionMixes`): within
 ``SESSION_GAP_S`` of the user's previous event (the next step of a session: a replay step, a ``stream``
 event) the next item is what counts; after a break (``recommend``, a ``time`` or ``loo`` test) the
-items of the coming days, where recent popularity weighs more. Each mix is fitted on the tail's queries
-of its own moment.
+items of the coming days, where recent popularity weighs more. The session mix is fitted on the tail's
+in-session queries, the returning mix on all of them (:func:`engine.training.mix_tail.fit_mixes`).
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from engine.model.sequences import UserSequences, length_batches
 from engine.recommenders.evidence import EVIDENCE_PARTS, GraphEvidence
 from engine.recommenders.score_mix import (
     MIX_PARTS,
+    MixFit,
     MixQueries,
     SessionMixes,
     fit_mix,
@@ -256,26 +257,29 @@ def fit_mixes(
     """
     report = {"tail_queries": float(len(queries))}
     returning, fit = fit_mix(queries, k, parts)
-    kinds = [kind for kind in KINDS if (tail.kind == kind).any()]
-    report["tail_objective"] = fit.objective
-    for i, kind in enumerate(kinds):
-        report[f"tail_{kind}_queries"] = float((tail.kind == kind).sum())
-        report[f"tail_{kind}_ndcg_mix"] = fit.mix_ndcg[i]
-        report[f"tail_{kind}_ndcg_state"] = fit.state_ndcg[i]
-        report[f"tail_{kind}_ndcg_best_part"] = fit.reference_ndcg[i]
+    everyone = np.ones(len(tail.kind), dtype=bool)
+    _report(report, "tail", fit, [kind for kind in KINDS if (tail.kind == kind).any()], tail, everyone)
     rows = in_session(tail.gap_s)
     report["tail_session_queries"] = float(rows.sum())
     side, kinds = _side(queries, tail, rows)
     if len(side) < MIN_SIDE_QUERIES or not kinds:
         return SessionMixes(returning, returning), report
     session, fit = fit_mix(side, k, parts)
-    report["tail_session_objective"] = fit.objective
-    for i, kind in enumerate(kinds):
-        report[f"tail_session_{kind}_queries"] = float((rows & (tail.kind == kind)).sum())
-        report[f"tail_session_{kind}_ndcg_mix"] = fit.mix_ndcg[i]
-        report[f"tail_session_{kind}_ndcg_state"] = fit.state_ndcg[i]
-        report[f"tail_session_{kind}_ndcg_best_part"] = fit.reference_ndcg[i]
+    _report(report, "tail_session", fit, kinds, tail, rows)
     return SessionMixes(returning, session), report
+
+
+def _report(
+    report: dict[str, float], prefix: str, fit: MixFit, kinds: list[str], tail: TailQueries, rows: np.ndarray
+) -> None:
+    """Add ``fit``'s objective and, per kind of the queries ``rows`` [Q] (bool), their number and the
+    NDCG@k of the mix, the plain cosine and the best single part to ``report``, keys under ``prefix``."""
+    report[f"{prefix}_objective"] = fit.objective
+    for i, kind in enumerate(kinds):
+        report[f"{prefix}_{kind}_queries"] = float((rows & (tail.kind == kind)).sum())
+        report[f"{prefix}_{kind}_ndcg_mix"] = fit.mix_ndcg[i]
+        report[f"{prefix}_{kind}_ndcg_state"] = fit.state_ndcg[i]
+        report[f"{prefix}_{kind}_ndcg_best_part"] = fit.reference_ndcg[i]
 
 
 def fit_score_mix(
