@@ -50,7 +50,7 @@ NEXT_SHARE = 0.5  # share of the cells for next-item queries (set queries are fe
 KINDS: tuple[str, ...] = ("set", "next")  # query kinds, in MixQueries.group order
 # fewest in-session queries the session mix is fitted on, and of a kind for it to be judged there:
 # NDCG@20 of fewer queries moves by several percent from one query to the next
-MIN_SIDE_QUERIES = 50
+MIN_SESSION_QUERIES = 50
 MIN_KIND_QUERIES = 20
 
 
@@ -230,17 +230,17 @@ def validation_queries(train: Timeline, trained: TrainedModel) -> tuple[MixQueri
     return mix_queries(tail, z, evidence, in_catalogue), tail
 
 
-def _side(queries: MixQueries, tail: TailQueries, rows: np.ndarray) -> tuple[MixQueries, list[str]]:
+def _subset(queries: MixQueries, tail: TailQueries, rows: np.ndarray) -> tuple[MixQueries, list[str]]:
     """The queries ``rows`` [Q] (bool) whose kind has at least ``MIN_KIND_QUERIES`` of them there, their
     groups renumbered over the kinds kept (in ``KINDS`` order), and those kinds."""
     kinds = [kind for kind in KINDS if (rows & (tail.kind == kind)).sum() >= MIN_KIND_QUERIES]
     keep = rows & np.isin(tail.kind, kinds)
     group = np.array([kinds.index(kind) for kind in tail.kind[keep]], dtype=np.int64)
     mask = torch.from_numpy(keep)
-    side = MixQueries(
+    subset = MixQueries(
         queries.features[mask], queries.excluded[mask], queries.targets[mask], torch.from_numpy(group)
     )
-    return side, kinds
+    return subset, kinds
 
 
 def fit_mixes(
@@ -261,10 +261,10 @@ def fit_mixes(
     _report(report, "tail", fit, [kind for kind in KINDS if (tail.kind == kind).any()], tail, everyone)
     rows = in_session(tail.gap_s)
     report["tail_session_queries"] = float(rows.sum())
-    side, kinds = _side(queries, tail, rows)
-    if len(side) < MIN_SIDE_QUERIES or not kinds:
+    session_queries, kinds = _subset(queries, tail, rows)
+    if len(session_queries) < MIN_SESSION_QUERIES or not kinds:
         return SessionMixes(returning, returning), report
-    session, fit = fit_mix(side, k, parts)
+    session, fit = fit_mix(session_queries, k, parts)
     _report(report, "tail_session", fit, kinds, tail, rows)
     return SessionMixes(returning, session), report
 

@@ -17,7 +17,7 @@ from engine.replay.batch import replay_users
 from engine.training.config import TrainConfig
 from engine.training.graph import graph_inputs_from_events
 from engine.training.mix_tail import (
-    MIN_SIDE_QUERIES,
+    MIN_SESSION_QUERIES,
     TailQueries,
     fit_mixes,
     fit_score_mix,
@@ -176,7 +176,7 @@ def _joined(
 def test_the_session_mix_is_fitted_on_the_in_session_queries() -> None:
     """In-session the state finds the next item, after a break popularity does: the session mix reads
     what wins in-session; the returning mix is fitted on every query, so it cannot ignore either side."""
-    n = MIN_SIDE_QUERIES
+    n = MIN_SESSION_QUERIES
     queries, tail = _joined(_queries(True, n, 60.0), _queries(False, n, 3 * DAY))
     mixes, report = fit_mixes(queries, tail, k=1)
     assert mixes.session.weight("popularity") == 0.0
@@ -192,7 +192,7 @@ def test_the_session_mix_is_fitted_on_the_in_session_queries() -> None:
     again, _ = fit_mixes(queries, tail, k=1)
     assert again == mixes
     # too few in-session queries: the session mix is the returning one
-    few, tail = _joined(_queries(True, MIN_SIDE_QUERIES - 1, 60.0), _queries(False, n, 3 * DAY))
+    few, tail = _joined(_queries(True, MIN_SESSION_QUERIES - 1, 60.0), _queries(False, n, 3 * DAY))
     fallback, report = fit_mixes(few, tail, k=1)
     assert "tail_session_objective" not in report
     assert fallback.session == fallback.returning
