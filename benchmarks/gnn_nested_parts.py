@@ -42,7 +42,7 @@ from engine.evaluation.guard import guarded_training
 from engine.model.config import ModelConfig
 from engine.recommenders.gnn import GNNRecommender
 from engine.recommenders.registry import BASELINES, create_model
-from engine.recommenders.score_mix import MIX_PARTS, MixQueries, ScoreMix, SessionMixes, fit_mix
+from engine.recommenders.score_mix import MIX_PARTS, ScoreMix, SessionMixes, fit_mix
 from engine.training.config import TrainConfig
 from engine.training.mix_tail import KINDS, fit_score_mix, validation_queries
 from engine.training.trainer import TrainedModel
@@ -84,12 +84,8 @@ def kind_mixes(found: dict[str, ScoreMix]) -> None:
             for kind in KINDS:
                 mask = torch.from_numpy(tail.kind == kind)
                 if mask.any():
-                    one = MixQueries(
-                        mix_queries.features[mask],
-                        mix_queries.excluded[mask],
-                        mix_queries.targets[mask],
-                        torch.zeros(int(mask.sum()), dtype=torch.long),
-                    )
+                    alone = torch.zeros(int(mask.sum()), dtype=torch.long)  # one kind: group 0
+                    one = replace(mix_queries.rows(mask), group=alone)
                     found[kind] = fit_mix(one, trained.train_config.val_k, parts)[0]
         return fit_score_mix(train, trained, parts)
 

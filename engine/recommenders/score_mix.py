@@ -26,7 +26,7 @@ in-session queries, the returning mix on all of them (:func:`engine.training.mix
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -124,13 +124,23 @@ class MixQueries:
 
     ``features`` [Q, P, n] the parts in ``MIX_PARTS`` order; ``excluded`` [Q, n] items that may not be
     listed (seen, or not yet in the catalogue); ``targets`` [Q, n] bool; ``group`` [Q] int64 the kind
-    of query (0 .. G-1, e.g. a set of later items, or the next item), each kind judged on its own.
+    of query (0 .. G-1, e.g. a set of later items, or the next item), each kind judged on its own;
+    ``learned`` [Q] (optional) each query's NDCG@k under a learned baseline (GRU4Rec (CE)), which then
+    joins the parts alone as a reference (:func:`references`).
     """
 
     features: Tensor
     excluded: Tensor
     targets: Tensor
     group: Tensor
+    learned: Tensor | None = None
+
+    def rows(self, mask: Tensor) -> MixQueries:
+        """The queries where ``mask`` [Q] (bool) holds, groups unchanged."""
+        learned = None if self.learned is None else self.learned[mask]
+        return MixQueries(
+            self.features[mask], self.excluded[mask], self.targets[mask], self.group[mask], learned
+        )
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
@@ -172,14 +182,17 @@ def group_ndcg(queries: MixQueries, weights: Tensor, k: int) -> Tensor:
 
 
 def references(queries: MixQueries, k: int) -> Tensor:
-    """Per query kind [G], the best mean NDCG@k of one ``REFERENCE_PARTS`` part alone (1 where none
-    scores); features in ``MIX_PARTS`` order."""
-    P = queries.features.shape[1]
+    """Per query kind [G], the best mean NDCG@k of one ``REFERENCE_PARTS`` part alone, or of the learned
+    baseline where the queries carry its reading (1 where none scores); features in ``MIX_PARTS`` order."""
+    P, G = queries.features.shape[1], queries.groups
     parts = [MIX_PARTS.index(name) for name in REFERENCE_PARTS if MIX_PARTS.index(name) < P]
-    if not parts:
-        return torch.ones(queries.groups)
-    alone = torch.stack([group_ndcg(queries, torch.eye(P)[p], k) for p in parts])
-    best = alone.max(0).values
+    alone = [group_ndcg(queries, torch.eye(P)[p], k) for p in parts]
+    if queries.learned is not None:
+        counts = torch.bincount(queries.group, minlength=G).clamp_min(1)
+        alone.append(torch.zeros(G).index_add_(0, queries.group, queries.learned.float()) / counts)
+    if not alone:
+        return torch.ones(G)
+    best = torch.stack(alone).max(0).values
     return torch.where(best > 0, best, torch.ones_like(best))
 
 
@@ -278,9 +291,7 @@ def fit_mix(
     if not len(queries):
         return ScoreMix(), MixFit(float("nan"), [], [], [])
     scale = common_scale(queries.features)  # [P]
-    common = MixQueries(
-        queries.features / scale[None, :, None], queries.excluded, queries.targets, queries.group
-    )
+    common = replace(queries, features=queries.features / scale[None, :, None])
     reference = references(common, k)
 
     def objective(weights: Tensor) -> float:
@@ -293,7 +304,7 @@ def fit_mix(
     weights, best = coordinate_search(objective, plain, searched)
     used = torch.zeros(len(MIX_PARTS), dtype=torch.bool)
     used[[0, *searched]] = True
-    subset = MixQueries(common.features[:, used], common.excluded, common.targets, common.group)
+    subset = replace(common, features=common.features[:, used])
     for lead in (0.25, 0.5, 0.75) if searched else ():
         share = torch.tensor([lead, 1.0 - lead]) if common.groups == 2 else None
         start = torch.zeros(len(MIX_PARTS))

@@ -43,6 +43,9 @@ class TrainConfig:
     # events are encoded on the graph of the other folds' training events. No edge the encoder reads was
     # made by the user's own events (so none by the target), and every training target is predicted.
     graph_folds: int = 0
+    # judge the score mix on the tail against GRU4Rec (CE) too (fitted on the events before the tail, as
+    # the evidence), beside the evidence parts alone: the goal's baselines include that learned one
+    learned_reference: bool = False
     horizon: int = 1  # each state predicts one of the next `horizon` events, drawn uniformly (1 = next item)
     skip_repeat_targets: bool = True  # recommendations exclude seen items, so do not learn to predict them
     grad_clip: float = 5.0  # clip the gradient norm: long sequences occasionally spike

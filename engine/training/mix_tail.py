@@ -23,7 +23,7 @@ Each query also has its moment: the gap from the user's previous event to the qu
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -32,6 +32,7 @@ from engine.data.timeline import Timeline
 from engine.model.model import InterestModel
 from engine.model.sequences import UserSequences, length_batches
 from engine.recommenders.evidence import EVIDENCE_PARTS, GraphEvidence
+from engine.recommenders.gru4rec import GRU4Rec, GRU4RecConfig
 from engine.recommenders.score_mix import (
     MIX_PARTS,
     MixFit,
@@ -39,6 +40,7 @@ from engine.recommenders.score_mix import (
     SessionMixes,
     fit_mix,
     in_session,
+    ndcg,
 )
 from engine.replay.batch import REPLAY_TOKENS, replay_users
 from engine.training.graph import graph_inputs_from_events
@@ -52,6 +54,7 @@ KINDS: tuple[str, ...] = ("set", "next")  # query kinds, in MixQueries.group ord
 # NDCG@20 of fewer queries moves by several percent from one query to the next
 MIN_SESSION_QUERIES = 50
 MIN_KIND_QUERIES = 20
+LEARNED_CHUNK = 512  # queries GRU4Rec scores at once for the learned reference
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,34 @@ def validation_queries(train: Timeline, trained: TrainedModel) -> tuple[MixQueri
     tail = tail_queries(model, z, everything, cut, in_catalogue, trained.time_origin, budget, cfg.seed)
     if not len(tail.histories):
         return None
-    return mix_queries(tail, z, evidence, in_catalogue), tail
+    queries = mix_queries(tail, z, evidence, in_catalogue)
+    if cfg.learned_reference:
+        learned = learned_reference(fit, vocab.items, tail.histories, queries, cfg.val_k, cfg.seed, device)
+        queries = replace(queries, learned=learned)
+    return queries, tail
+
+
+def learned_reference(
+    fit: Timeline,
+    items: tuple[str, ...],
+    histories: list[np.ndarray],
+    queries: MixQueries,
+    k: int,
+    seed: int,
+    device: torch.device,
+) -> torch.Tensor:
+    """Each query's NDCG@k [Q] under GRU4Rec (CE) with its default knobs, fitted on ``fit`` (the events
+    before the tail, as the evidence) and reading the query's history (catalogue indices into
+    ``items``), with the query's exclusions and targets: the learned baseline the goal also judges by."""
+    gru = GRU4Rec(GRU4RecConfig(seed=seed, device=device.type)).fit(fit)
+    own = np.array([gru.item_index.get(item, -1) for item in items], dtype=np.int64)  # [n] -> GRU4Rec's
+    scores = torch.full(queries.targets.shape, -torch.inf)  # [Q, n]: items GRU4Rec never saw are not listed
+    known = torch.from_numpy(np.flatnonzero(own >= 0))
+    for start in range(0, len(histories), LEARNED_CHUNK):
+        part = [own[h][own[h] >= 0] for h in histories[start : start + LEARNED_CHUNK]]
+        scored = torch.from_numpy(gru.score_histories(part))  # [b, n_own]
+        scores[start : start + len(part), known] = scored[:, torch.from_numpy(own[known.numpy()])]
+    return ndcg(scores.masked_fill(queries.excluded, -torch.inf), queries.targets, k)
 
 
 def _subset(queries: MixQueries, tail: TailQueries, rows: np.ndarray) -> tuple[MixQueries, list[str]]:
@@ -236,10 +266,7 @@ def _subset(queries: MixQueries, tail: TailQueries, rows: np.ndarray) -> tuple[M
     kinds = [kind for kind in KINDS if (rows & (tail.kind == kind)).sum() >= MIN_KIND_QUERIES]
     keep = rows & np.isin(tail.kind, kinds)
     group = np.array([kinds.index(kind) for kind in tail.kind[keep]], dtype=np.int64)
-    mask = torch.from_numpy(keep)
-    subset = MixQueries(
-        queries.features[mask], queries.excluded[mask], queries.targets[mask], torch.from_numpy(group)
-    )
+    subset = replace(queries.rows(torch.from_numpy(keep)), group=torch.from_numpy(group))
     return subset, kinds
 
 
@@ -259,6 +286,12 @@ def fit_mixes(
     returning, fit = fit_mix(queries, k, parts)
     everyone = np.ones(len(tail.kind), dtype=bool)
     _report(report, "tail", fit, [kind for kind in KINDS if (tail.kind == kind).any()], tail, everyone)
+    if queries.learned is not None:
+        for kind in KINDS:
+            if (tail.kind == kind).any():
+                report[f"tail_{kind}_ndcg_gru4rec"] = float(
+                    queries.learned[torch.from_numpy(tail.kind == kind)].mean()
+                )
     rows = in_session(tail.gap_s)
     report["tail_session_queries"] = float(rows.sum())
     session_queries, kinds = _subset(queries, tail, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -85,6 +86,20 @@ def test_references_are_the_simple_baselines_parts_only() -> None:
     assert float(reference[0]) < 0.5
     alone = group_ndcg(boosted, torch.eye(len(MIX_PARTS))[MIX_PARTS.index("category_pop")], 5)
     np.testing.assert_allclose(alone.numpy(), [1.0, 1.0])
+
+
+def test_a_learned_baselines_reading_raises_the_reference_of_the_kinds_it_reads_better() -> None:
+    queries = planted_queries()
+    features = queries.features.clone()
+    features[:, MIX_PARTS.index("transition")] = 0.0  # kind 0 now has no reference part that finds it
+    weak = MixQueries(features, queries.excluded, queries.targets, queries.group)
+    parts_only = references(weak, 5)
+    learned = torch.where(weak.group == 0, 0.8, 0.1)  # per query: strong on kind 0, weak on kind 1
+    reference = references(replace(weak, learned=learned), 5)
+    assert float(reference[0]) == pytest.approx(max(0.8, float(parts_only[0])))
+    assert float(reference[1]) == pytest.approx(float(parts_only[1]))  # 1.0 from the co-occurrence part
+    kept = replace(weak, learned=learned).rows(weak.group == 0)
+    assert kept.learned is not None and len(kept) == len(kept.learned) == int((weak.group == 0).sum())
 
 
 def test_the_search_balances_the_kinds_and_never_loses_to_the_cosine() -> None:

@@ -21,6 +21,7 @@ from engine.training.mix_tail import (
     TailQueries,
     fit_mixes,
     fit_score_mix,
+    learned_reference,
     tail_cut,
     validation_queries,
 )
@@ -196,3 +197,33 @@ def test_the_session_mix_is_fitted_on_the_in_session_queries() -> None:
     fallback, report = fit_mixes(few, tail, k=1)
     assert "tail_session_objective" not in report
     assert fallback.session == fallback.returning
+
+
+def test_the_learned_reference_reads_gru4rec_over_the_catalogue_the_queries_use() -> None:
+    """GRU4Rec learns a -> b and c -> d; the catalogue also holds an item it never saw ("a0"), so its own
+    item order differs from the catalogue's: a query after a finds b first, a query after c does not."""
+    rows = [
+        (f"u{u:02d}", item, 1_700_000_000 + u * 600 + j * 60)
+        for u in range(40)
+        for j, item in enumerate("ab")
+    ]
+    rows += [
+        (f"w{u:02d}", item, 1_700_000_000 + u * 600 + j * 60)
+        for u in range(40)
+        for j, item in enumerate("cd")
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    frame["event_type"] = "view"
+    fit = normalize(frame, "pairs")
+    items = ("a", "a0", "b", "c", "d")  # the catalogue: "a0" is known from elsewhere, never in `fit`
+    index = {item: i for i, item in enumerate(items)}
+    histories = [np.array([index["a"]]), np.array([index["c"]])]
+    targets = torch.zeros(2, len(items), dtype=torch.bool)
+    targets[:, index["b"]] = True
+    excluded = torch.zeros(2, len(items), dtype=torch.bool)
+    excluded[0, index["a"]] = excluded[1, index["c"]] = True
+    queries = MixQueries(torch.zeros(2, len(MIX_PARTS), len(items)), excluded, targets, torch.tensor([0, 0]))
+    learned = learned_reference(fit, items, histories, queries, 2, 0, torch.device("cpu"))
+    assert learned.shape == (2,)
+    assert float(learned[0]) == pytest.approx(1.0)  # b first after a
+    assert float(learned[1]) < 1.0  # after c, d comes first
