@@ -99,7 +99,8 @@ def test_a_learned_baselines_reading_raises_the_reference_of_the_kinds_it_reads_
     assert float(reference[0]) == pytest.approx(max(0.8, float(parts_only[0])))
     assert float(reference[1]) == pytest.approx(float(parts_only[1]))  # 1.0 from the co-occurrence part
     kept = replace(weak, learned=learned).rows(weak.group == 0)
-    assert kept.learned is not None and len(kept) == len(kept.learned) == int((weak.group == 0).sum())
+    assert kept.learned is not None
+    assert len(kept) == len(kept.learned) == int((weak.group == 0).sum())
 
 
 def test_the_search_balances_the_kinds_and_never_loses_to_the_cosine() -> None:
