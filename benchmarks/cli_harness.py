@@ -68,6 +68,9 @@ def reference(paths: list[Path], run: str, seed: int) -> float | None:
 
 
 def harness(run: str, seed: int, work: Path) -> dict[str, Any]:
+    """Train and recommend through the command line on ``run``'s training part (files under ``work``),
+    and score the lists: NDCG@K, lists shorter than K (or naming an item outside the split's catalogue),
+    seen items listed, and the seconds each command took."""
     dataset, protocol = run.split(":")
     split = make_split(load(dataset), protocol)
     events = save_events(split.train, work / f"{dataset}-{protocol}.parquet")

@@ -125,8 +125,8 @@ class MixQueries:
     ``features`` [Q, P, n] the parts in ``MIX_PARTS`` order; ``excluded`` [Q, n] items that may not be
     listed (seen, or not yet in the catalogue); ``targets`` [Q, n] bool; ``group`` [Q] int64 the kind
     of query (0 .. G-1, e.g. a set of later items, or the next item), each kind judged on its own;
-    ``learned`` [Q] (optional) each query's NDCG@k under a learned baseline (GRU4Rec (CE)), which then
-    joins the parts alone as a reference (:func:`references`).
+    ``learned`` [Q] (optional) each query's NDCG@k under a learned baseline (GRU4Rec (CE)), at the k
+    the mix is fitted with, which then joins the parts alone as a reference (:func:`references`).
     """
 
     features: Tensor
@@ -153,8 +153,9 @@ class MixQueries:
 @dataclass(frozen=True)
 class MixFit:
     """How a fitted mix reads the tail: per query kind, mean NDCG@k of the mix, of the cosine alone and
-    of the best evidence part alone (the simple baselines' reading); ``objective`` the worst kind's
-    ratio of the mix to that reference."""
+    of the reference (the best evidence part alone, the simple baselines' reading, or the learned
+    baseline where the queries carry it and it reads better); ``objective`` the worst kind's ratio of
+    the mix to that reference."""
 
     objective: float
     mix_ndcg: list[float]

@@ -232,7 +232,16 @@ def validation_queries(train: Timeline, trained: TrainedModel) -> tuple[MixQueri
         return None
     queries = mix_queries(tail, z, evidence, in_catalogue)
     if cfg.learned_reference:
-        learned = learned_reference(fit, vocab.items, tail.histories, queries, cfg.val_k, cfg.seed, device)
+        learned = learned_reference(
+            fit,
+            vocab.items,
+            tail.histories,
+            queries.excluded,
+            queries.targets,
+            cfg.val_k,
+            cfg.seed,
+            cfg.device,
+        )
         queries = replace(queries, learned=learned)
     return queries, tail
 
@@ -241,23 +250,25 @@ def learned_reference(
     fit: Timeline,
     items: tuple[str, ...],
     histories: list[np.ndarray],
-    queries: MixQueries,
+    excluded: torch.Tensor,
+    targets: torch.Tensor,
     k: int,
     seed: int,
-    device: torch.device,
+    device: str = "auto",
 ) -> torch.Tensor:
     """Each query's NDCG@k [Q] under GRU4Rec (CE) with its default knobs, fitted on ``fit`` (the events
-    before the tail, as the evidence) and reading the query's history (catalogue indices into
-    ``items``), with the query's exclusions and targets: the learned baseline the goal also judges by."""
-    gru = GRU4Rec(GRU4RecConfig(seed=seed, device=device.type)).fit(fit)
+    before the tail, as the evidence) and reading the query's history (catalogue indices into ``items``),
+    with the query's ``excluded`` items and ``targets`` ([Q, n] bool, catalogue columns): the learned
+    baseline the goal also judges by. ``device``: the training's (auto | cpu | cuda)."""
+    gru = GRU4Rec(GRU4RecConfig(seed=seed, device=device)).fit(fit)
     own = np.array([gru.item_index.get(item, -1) for item in items], dtype=np.int64)  # [n] -> GRU4Rec's
-    scores = torch.full(queries.targets.shape, -torch.inf)  # [Q, n]: items GRU4Rec never saw are not listed
-    known = torch.from_numpy(np.flatnonzero(own >= 0))
+    scores = torch.full(targets.shape, -torch.inf)  # [Q, n]: items GRU4Rec never saw are not listed
+    known = np.flatnonzero(own >= 0)
     for start in range(0, len(histories), LEARNED_CHUNK):
         part = [own[h][own[h] >= 0] for h in histories[start : start + LEARNED_CHUNK]]
         scored = torch.from_numpy(gru.score_histories(part))  # [b, n_own]
-        scores[start : start + len(part), known] = scored[:, torch.from_numpy(own[known.numpy()])]
-    return ndcg(scores.masked_fill(queries.excluded, -torch.inf), queries.targets, k)
+        scores[start : start + len(part), torch.from_numpy(known)] = scored[:, torch.from_numpy(own[known])]
+    return ndcg(scores.masked_fill(excluded, -torch.inf), targets, k)
 
 
 def _subset(queries: MixQueries, tail: TailQueries, rows: np.ndarray) -> tuple[MixQueries, list[str]]:

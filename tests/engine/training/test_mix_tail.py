@@ -222,8 +222,7 @@ def test_the_learned_reference_reads_gru4rec_over_the_catalogue_the_queries_use(
     targets[:, index["b"]] = True
     excluded = torch.zeros(2, len(items), dtype=torch.bool)
     excluded[0, index["a"]] = excluded[1, index["c"]] = True
-    queries = MixQueries(torch.zeros(2, len(MIX_PARTS), len(items)), excluded, targets, torch.tensor([0, 0]))
-    learned = learned_reference(fit, items, histories, queries, 2, 0, torch.device("cpu"))
+    learned = learned_reference(fit, items, histories, excluded, targets, 2, 0)
     assert learned.shape == (2,)
     assert float(learned[0]) == pytest.approx(1.0)  # b first after a
     assert float(learned[1]) < 1.0  # after c, d comes first
