@@ -90,6 +90,12 @@ class Checkpoint:
     # the mix of lists asked within a session (score_mix: after a break); None = score_mix (older files)
     session_mix: dict[str, float] | None = None
 
+    @property
+    def session_weights(self) -> dict[str, float]:
+        """The weights of lists asked within a session: ``session_mix``, or ``score_mix`` for a file
+        written before there were two (it then serves both moments)."""
+        return self.score_mix if self.session_mix is None else self.session_mix
+
     def save(self, path: str | Path) -> None:
         payload = {
             "format": FORMAT,

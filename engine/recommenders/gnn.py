@@ -157,9 +157,9 @@ class GNNRecommender(Recommender):
             recent_popularity(events, self.item_index) if len(ev) else np.zeros(self.n_items, np.float32)
         )
         self.popularity_window_s = window_seconds(events)  # the evidence's recent window, read by stream
-        returning = ScoreMix.from_state(ckpt.score_mix)
-        session = returning if ckpt.session_mix is None else ScoreMix.from_state(ckpt.session_mix)
-        self.mix = SessionMixes(returning, session)
+        self.mix = SessionMixes(
+            ScoreMix.from_state(ckpt.score_mix), ScoreMix.from_state(ckpt.session_weights)
+        )
         self.evidence = None
         if self.mix.uses_evidence:
             positions = np.array([self.item_index[item] for item in ckpt.vocab.items], dtype=np.int64)

@@ -95,9 +95,7 @@ def from_checkpoint(checkpoint: Checkpoint, path: str = "<memory>", seed: int = 
     in_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(edge_index[1], minlength=n_nodes)[:n_nodes], out=in_ptr[1:])
     catalogue = tuple(checkpoint.vocab.items)
-    # a step's list is asked right after its event: the in-session mix (older files have only one mix)
-    session = checkpoint.score_mix if checkpoint.session_mix is None else checkpoint.session_mix
-    mix = ScoreMix.from_state(session)
+    mix = ScoreMix.from_state(checkpoint.session_weights)  # a step's list is asked right after its event
     first_seen = checkpoint.item_first_seen
     if first_seen is None or len(first_seen) != n_items:
         first_seen = np.full(n_items, -np.inf)
